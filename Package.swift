@@ -1,0 +1,101 @@
+// swift-tools-version:6.0
+// Vigil — a camera appliance: V4L2/ALSA in, H.264/H.263 + G.711 over RTP/RTSP out.
+//
+// The frame path is the folder path: Capture → Encode → Serve, joined only through the
+// vocabulary in MediaCore. ServeWire is the pure, I/O-free wire code (RTP, RTCP, RTSP,
+// SDP, payload formats); Serve is the sockets and sessions that use it. Each C library
+// enters through one system-library target and is imported by one module only.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Vocabulary shared by every stage: instants, raw frames, PCM chunks, encoded units.
+        .target(name: "MediaCore", swiftSettings: swiftSettings),
+
+        // libx264, entered once, imported only by Encode.
+        .systemLibrary(name: "CX264", pkgConfig: "x264", providers: [.apt(["libx264-dev"])]),
+
+        .target(name: "Capture", dependencies: ["MediaCore"], swiftSettings: swiftSettings),
+        .target(name: "Encode", dependencies: ["MediaCore", "CX264"], swiftSettings: swiftSettings),
+        .target(
+            name: "ServeWire",
+            dependencies: ["MediaCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Serve",
+            dependencies: [
+                "MediaCore", "ServeWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: builds the whole daemon from its settings; used by main and tests.
+        .target(
+            name: "VigilKit",
+            dependencies: [
+                "MediaCore", "Capture", "Encode", "Serve",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "MediaCore"]),
+        .testTarget(name: "EncodeTests", dependencies: ["Encode", "Capture", "MediaCore"]),
+        .testTarget(
+            name: "ServeWireTests",
+            dependencies: ["ServeWire", "MediaCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "ServeTests",
+            dependencies: [
+                "Serve", "ServeWire", "MediaCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "VigilTests",
+            dependencies: [
+                "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ]
+)
