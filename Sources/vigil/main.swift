@@ -1,1 +1,114 @@
-print("vigil")
+import ArgumentParser
+import Foundation
+import Capture
+import Logging
+import MediaCore
+import ServiceLifecycle
+import VigilKit
+
+/// `vigil`: parses the command line and hands the settings to the composition root.
+struct VigilCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Camera appliance: live H.264 + G.711 over RTSP/RTP.",
+        subcommands: [Run.self],
+        defaultSubcommand: Run.self)
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the configured source (the synthetic test source by default).")
+
+    @Option(help: "RTSP TCP port.") var port = 8554
+    @Option(help: "Address to listen on.") var host = "0.0.0.0"
+    @Option(help: "First UDP port tried for RTP/RTCP server ports.") var udpPortBase = 6970
+    @Option(help: "Stream path (rtsp://host:port/PATH).") var path = "live"
+    @Option(help: "Picture width.") var width = 1280
+    @Option(help: "Picture height.") var height = 720
+    @Option(help: "Frames per second.") var fps = 30
+    @Option(help: "Video bitrate in kbit/s.") var bitrate = 2000
+    @Option(help: "x264 preset.") var preset = "ultrafast"
+    @Option(help: "x264 tune.") var tune = "zerolatency"
+    @Option(help: "H.264 profile.") var profile = "high"
+    @Option(help: "Frames between key frames (default: 2 s worth).") var keyint: Int?
+    @Option(help: "x264 threads (0 = auto).") var threads = 0
+    @Option(help: "Synthetic picture: moving or noise.") var pattern: String = "moving"
+    @Option(help: "Audio codec: pcmu or pcma.") var audioCodec = "pcmu"
+    @Flag(help: "Serve video only.") var noAudio = false
+    @Option(help: "Raw video input (file or FIFO) instead of the synthetic picture.") var rawVideo: String?
+    @Option(help: "Raw video pixel format: yuyv or i420.") var rawVideoFormat = "i420"
+    @Option(help: "Raw S16LE mono audio input (file or FIFO).") var rawAudio: String?
+    @Option(help: "Raw audio sample rate.") var rawAudioRate = 8000
+    @Option(help: "Largest RTP packet in bytes.") var mtu = 1400
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func validate() throws {
+        guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be 0...65535, got \(port)") }
+        guard width >= 16, height >= 16, width % 2 == 0, height % 2 == 0 else {
+            throw ValidationError("--width and --height must be even and at least 16, got \(width)x\(height)")
+        }
+        guard (1...120).contains(fps) else { throw ValidationError("--fps must be 1...120, got \(fps)") }
+        guard (16...100_000).contains(bitrate) else { throw ValidationError("--bitrate must be 16...100000 kbit/s, got \(bitrate)") }
+        guard SyntheticVideoSettings.Pattern(rawValue: pattern) != nil else { throw ValidationError("--pattern must be moving or noise") }
+        guard VigilSettings.Audio.Codec(rawValue: audioCodec) != nil else { throw ValidationError("--audio-codec must be pcmu or pcma") }
+        guard ["yuyv", "i420"].contains(rawVideoFormat) else { throw ValidationError("--raw-video-format must be yuyv or i420") }
+        guard (200...65_000).contains(mtu) else { throw ValidationError("--mtu must be 200...65000") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "vigil")
+
+        var settings = VigilSettings()
+        settings.rtsp.port = port
+        settings.rtsp.host = host
+        settings.rtsp.udpPortBase = udpPortBase
+        settings.streamPath = path
+        settings.video.width = width
+        settings.video.height = height
+        settings.video.frameRate = fps
+        settings.video.bitrateKbps = bitrate
+        settings.video.preset = preset
+        settings.video.tune = tune
+        settings.video.profile = profile
+        settings.video.keyFrameInterval = keyint
+        settings.video.threads = threads
+        settings.video.pattern = SyntheticVideoSettings.Pattern(rawValue: pattern) ?? .moving
+        settings.audio.enabled = !noAudio
+        settings.audio.codec = VigilSettings.Audio.Codec(rawValue: audioCodec) ?? .pcmu
+        settings.mtu = mtu
+        if rawVideo != nil || rawAudio != nil {
+            let video = rawVideo.map {
+                RawVideoInputSettings(
+                    path: $0, format: rawVideoFormat == "yuyv" ? .yuyv : .i420, width: width, height: height, frameRate: fps)
+            }
+            let audio = rawAudio.map { RawAudioInputSettings(path: $0, sampleRate: rawAudioRate) }
+            settings.source = .rawInput(video: video, audio: audio)
+        }
+
+        let vigil = try buildVigil(settings: settings, logger: logger)
+        let group = vigil.makeServiceGroup(signals: true)
+        let announce = Task {
+            let port = try await vigil.rtspServer.boundPort()
+            for url in vigil.viewerURLs(port: port) { print("Vigil serving \(url)") }
+            // stdout may be a pipe (systemd, a test): say it now, not at exit.
+            fflush(stdout)
+        }
+        defer { announce.cancel() }
+        do {
+            try await group.run()
+        } catch {
+            await vigil.shutdownEventLoops()
+            throw error
+        }
+        await vigil.shutdownEventLoops()
+    }
+}
+
+await VigilCommand.main()

@@ -1,0 +1,402 @@
+import Logging
+import NIOCore
+import ServeWire
+
+/// Serves one RTSP connection (RFC 2326): answers requests in order, and passes RTCP that a
+/// viewer interleaves on the connection to its stream.
+///
+/// A PLAY's answer can wait for a key frame; requests that arrive meanwhile queue behind it,
+/// so responses always go out in request order.
+final class RTSPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = RTSPInbound
+    typealias OutboundOut = ByteBuffer
+
+    static let supportedMethods = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
+
+    private let server: RTSPServerState
+    private var logger: Logger
+    private var channel: (any Channel)?
+    private var queued: [RTSPRequest] = []
+    private var awaitingResponse = false
+    /// Interleaved RTCP channels of this connection's sessions, by channel number.
+    private var rtcpChannels: [UInt8: TrackOutput] = [:]
+    private var connectionID: ObjectIdentifier { ObjectIdentifier(self) }
+
+    init(server: RTSPServerState) {
+        self.server = server
+        self.logger = server.logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        channel = context.channel
+        logger[metadataKey: "peer"] = "\(context.remoteAddress.map { "\($0)" } ?? "?")"
+        server.connections[connectionID] = context.channel
+        logger.debug("connection opened")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        server.connectionClosed(connectionID)
+        rtcpChannels.removeAll()
+        queued.removeAll()
+        logger.debug("connection closed")
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .request(let request):
+            queued.append(request)
+            drain()
+        case .interleaved(let frame):
+            guard let output = rtcpChannels[frame.channel] else { return }
+            output.session.hub.receiveRTCP(frame.payload, track: output.trackIndex, from: nil, output: output)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let parseError = error as? RTSPParseError {
+            // The byte stream cannot be trusted past a malformed request: answer and close.
+            logger.debug("malformed request", metadata: ["error": "\(parseError)"])
+            var headers = RTSPHeaders()
+            headers.add(name: "Connection", value: "close")
+            send(RTSPResponse(status: parseError.status, headers: headers), cseq: nil, context: context)
+            context.close(promise: nil)
+        } else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Requests
+
+    private func drain() {
+        while !awaitingResponse, !queued.isEmpty, let channel, channel.isActive {
+            let request = queued.removeFirst()
+            handle(request, channel: channel)
+        }
+    }
+
+    private func handle(_ request: RTSPRequest, channel: any Channel) {
+        logger.debug("request", metadata: ["method": "\(request.method)", "uri": "\(request.uri)"])
+        guard let cseq = request.cseq else {
+            respond(error: .missingCSeq, to: request, cseq: nil)
+            return
+        }
+        if let id = request.session, let session = server.sessions[id] {
+            session.touch()
+        }
+        switch request.method {
+        case "OPTIONS":
+            var headers = RTSPHeaders()
+            headers.add(name: "Public", value: Self.supportedMethods)
+            respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq)
+        case "DESCRIBE":
+            describe(request, cseq: cseq, channel: channel)
+        case "SETUP":
+            setup(request, cseq: cseq, channel: channel)
+        case "PLAY":
+            play(request, cseq: cseq)
+        case "PAUSE":
+            pause(request, cseq: cseq)
+        case "TEARDOWN":
+            teardown(request, cseq: cseq)
+        case "GET_PARAMETER", "SET_PARAMETER":
+            keepAlive(request, cseq: cseq)
+        case "ANNOUNCE", "RECORD", "REDIRECT":
+            var headers = RTSPHeaders()
+            headers.add(name: "Allow", value: Self.supportedMethods)
+            respond(RTSPResponse(status: .methodNotAllowed, headers: headers), cseq: cseq)
+        default:
+            respond(error: .methodNotImplemented(request.method), to: request, cseq: cseq)
+        }
+    }
+
+    private func describe(_ request: RTSPRequest, cseq: String, channel: any Channel) {
+        guard let target = RequestTarget(request.uri) else {
+            respond(RTSPResponse(status: .badRequest), cseq: cseq)
+            return
+        }
+        guard let (hub, control) = server.resolve(target), control.isEmpty else {
+            respond(error: .notFound(path: "/" + target.segments.joined(separator: "/")), to: request, cseq: cseq)
+            return
+        }
+        let address = channel.localAddress?.ipAddress ?? "0.0.0.0"
+        let sdp = hub.sessionDescription(serverAddress: address).serialized()
+        var headers = RTSPHeaders()
+        headers.add(name: "Content-Base", value: target.base(forStreamPath: hub.path))
+        headers.add(name: "Content-Type", value: "application/sdp")
+        var body = channel.allocator.buffer(capacity: sdp.utf8.count)
+        body.writeString(sdp)
+        respond(RTSPResponse(status: .ok, headers: headers, body: body), cseq: cseq)
+    }
+
+    private func setup(_ request: RTSPRequest, cseq: String, channel: any Channel) {
+        guard let target = RequestTarget(request.uri) else {
+            respond(RTSPResponse(status: .badRequest), cseq: cseq)
+            return
+        }
+        guard let (hub, control) = server.resolve(target) else {
+            respond(error: .notFound(path: "/" + target.segments.joined(separator: "/")), to: request, cseq: cseq)
+            return
+        }
+        let trackIndex: Int
+        if control.isEmpty {
+            guard hub.tracks.count == 1 else {
+                respond(RTSPResponse(status: .aggregateOperationNotAllowed), cseq: cseq)
+                return
+            }
+            trackIndex = 0
+        } else if let index = Track.index(fromControl: control), hub.tracks.indices.contains(index) {
+            trackIndex = index
+        } else {
+            respond(error: .unknownTrack(control), to: request, cseq: cseq)
+            return
+        }
+        guard let transportValue = request.headers["Transport"] else {
+            respond(RTSPResponse(status: .badRequest), cseq: cseq)
+            return
+        }
+        guard let specs = try? TransportHeader.parse(transportValue),
+            let spec = specs.first(where: { Self.isSupported($0, udpAvailable: hub.tracks[trackIndex].udp != nil) })
+        else {
+            respond(error: .unsupportedTransport(transportValue), to: request, cseq: cseq)
+            return
+        }
+
+        // Find or make the session.
+        let session: RTSPSession
+        let isNewSession: Bool
+        if let id = request.session {
+            guard let existing = server.sessions[id] else {
+                respond(error: .sessionNotFound(id), to: request, cseq: cseq)
+                return
+            }
+            guard existing.hub === hub else {
+                respond(RTSPResponse(status: .aggregateOperationNotAllowed), cseq: cseq)
+                return
+            }
+            session = existing
+            isNewSession = false
+        } else {
+            guard server.sessions.count < server.configuration.maxSessions else {
+                respond(error: .tooManyViewers(limit: server.configuration.maxSessions), to: request, cseq: cseq)
+                return
+            }
+            session = RTSPSession(
+                id: server.makeSessionID(), hub: hub, connectionID: connectionID,
+                peer: channel.remoteAddress, now: .now())
+            isNewSession = true
+        }
+        let addsTrack = session.outputs[trackIndex] == nil
+        if case .failure(let error) = session.stateMachine.apply(.setup, addsTrack: addsTrack) {
+            respond(error: error, to: request, cseq: cseq, session: session)
+            return
+        }
+        if !addsTrack, session.state == .playing {
+            // Changing the transport of a playing track is not supported; keep it as it is.
+            respond(error: .methodNotValidInState(method: "SETUP", state: "Playing"), to: request, cseq: cseq, session: session)
+            return
+        }
+
+        // Build the output.
+        let ssrc = hub.tracks[trackIndex].configuration.ssrc
+        let ssrcText = String(ssrc, radix: 16, uppercase: true).leftPadded(to: 8)
+        let output: TrackOutput
+        let replyTransport: String
+        if spec.lowerTransport == .tcp {
+            let pair = interleavedChannels(requested: spec.interleaved, trackIndex: trackIndex)
+            output = TrackOutput(
+                trackIndex: trackIndex,
+                transport: .interleaved(channel: channel, rtp: pair.rtp, rtcp: pair.rtcp), session: session)
+            rtcpChannels[pair.rtcp] = output
+            replyTransport = "RTP/AVP/TCP;unicast;interleaved=\(pair.rtp)-\(pair.rtcp);ssrc=\(ssrcText)"
+        } else {
+            guard let clientPorts = spec.clientPort, let peerIP = channel.remoteAddress?.ipAddress,
+                let udp = hub.tracks[trackIndex].udp,
+                let rtpAddress = try? SocketAddress(ipAddress: peerIP, port: clientPorts.lowerBound),
+                let rtcpAddress = try? SocketAddress(
+                    ipAddress: peerIP,
+                    port: clientPorts.upperBound > clientPorts.lowerBound ? clientPorts.upperBound : clientPorts.lowerBound + 1)
+            else {
+                respond(error: .unsupportedTransport(transportValue), to: request, cseq: cseq)
+                return
+            }
+            output = TrackOutput(trackIndex: trackIndex, transport: .udp(rtp: rtpAddress, rtcp: rtcpAddress), session: session)
+            let rtcpPort = rtcpAddress.port ?? (clientPorts.lowerBound + 1)
+            replyTransport =
+                "RTP/AVP;unicast;client_port=\(clientPorts.lowerBound)-\(rtcpPort);server_port=\(udp.rtpPort)-\(udp.rtcpPort);ssrc=\(ssrcText)"
+        }
+        if let old = session.outputs[trackIndex] {
+            rtcpChannels = rtcpChannels.filter { $0.value !== old }
+        }
+        session.outputs[trackIndex] = output
+        if isNewSession {
+            server.sessions[session.id] = session
+            logger.info("session created", metadata: ["session": "\(session.id)", "stream": "\(hub.path)"])
+        }
+        var headers = RTSPHeaders()
+        headers.add(name: "Transport", value: replyTransport)
+        respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq, session: session)
+    }
+
+    private static func isSupported(_ spec: TransportSpec, udpAvailable: Bool) -> Bool {
+        guard spec.profile == "RTP/AVP", !spec.isMulticast else { return false }
+        switch spec.lowerTransport {
+        case .tcp: return true
+        case .udp: return udpAvailable && spec.clientPort != nil
+        }
+    }
+
+    /// The interleaved channel pair for a track: the client's choice when it made one that is
+    /// free on this connection, else the first free pair from 2 × track.
+    private func interleavedChannels(requested: ClosedRange<Int>?, trackIndex: Int) -> (rtp: UInt8, rtcp: UInt8) {
+        let used = Set(rtcpChannels.values.flatMap { output -> [UInt8] in
+            if case .interleaved(_, let rtp, let rtcp) = output.transport { return [rtp, rtcp] }
+            return []
+        })
+        if let requested, requested.lowerBound >= 0, requested.lowerBound < 255 {
+            let rtp = UInt8(requested.lowerBound)
+            let rtcp = UInt8(min(requested.upperBound > requested.lowerBound ? requested.upperBound : requested.lowerBound + 1, 255))
+            if !used.contains(rtp) && !used.contains(rtcp) { return (rtp, rtcp) }
+        }
+        var rtp = UInt8(min(2 * trackIndex, 254))
+        while used.contains(rtp) || used.contains(rtp + 1) { rtp = rtp &+ 2 }
+        return (rtp, rtp + 1)
+    }
+
+    private func session(for request: RTSPRequest, cseq: String) -> RTSPSession? {
+        guard let id = request.session else {
+            respond(error: .sessionNotFound("(none)"), to: request, cseq: cseq)
+            return nil
+        }
+        guard let session = server.sessions[id] else {
+            respond(error: .sessionNotFound(id), to: request, cseq: cseq)
+            return nil
+        }
+        return session
+    }
+
+    /// PLAY and PAUSE act on the whole session (aggregate control); a per-track URL is only
+    /// accepted when the session has that one track.
+    private func checkAggregate(_ request: RTSPRequest, session: RTSPSession, cseq: String) -> Bool {
+        guard let target = RequestTarget(request.uri), let (hub, control) = server.resolve(target), hub === session.hub else {
+            respond(error: .notFound(path: request.uri), to: request, cseq: cseq, session: session)
+            return false
+        }
+        if !control.isEmpty && session.outputs.count > 1 {
+            respond(error: .onlyAggregateOperationAllowed, to: request, cseq: cseq, session: session)
+            return false
+        }
+        return true
+    }
+
+    private func play(_ request: RTSPRequest, cseq: String) {
+        guard let session = session(for: request, cseq: cseq), checkAggregate(request, session: session, cseq: cseq) else { return }
+        let wasPlaying = session.state == .playing
+        if case .failure(let error) = session.stateMachine.apply(.play) {
+            respond(error: error, to: request, cseq: cseq, session: session)
+            return
+        }
+        if wasPlaying {
+            var headers = RTSPHeaders()
+            headers.add(name: "Range", value: "npt=now-")
+            respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq, session: session)
+            return
+        }
+        let base = RequestTarget(request.uri)?.base(forStreamPath: session.hub.path) ?? ""
+        awaitingResponse = true
+        session.hub.play(session, baseURL: base) { [weak self] result in
+            guard let self else { return }
+            self.awaitingResponse = false
+            switch result {
+            case .success(let info):
+                var headers = RTSPHeaders()
+                headers.add(name: "Range", value: "npt=0.000-")
+                headers.add(name: "RTP-Info", value: info.joined(separator: ","))
+                self.respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq, session: session)
+            case .failure(let error):
+                self.respond(error: error, to: request, cseq: cseq, session: session)
+            }
+            self.drain()
+        }
+    }
+
+    private func pause(_ request: RTSPRequest, cseq: String) {
+        guard let session = session(for: request, cseq: cseq), checkAggregate(request, session: session, cseq: cseq) else { return }
+        if case .failure(let error) = session.stateMachine.apply(.pause) {
+            respond(error: error, to: request, cseq: cseq, session: session)
+            return
+        }
+        session.hub.stop(session, goodbye: false)
+        respond(RTSPResponse(status: .ok), cseq: cseq, session: session)
+    }
+
+    private func teardown(_ request: RTSPRequest, cseq: String) {
+        guard let session = session(for: request, cseq: cseq) else { return }
+        _ = session.stateMachine.apply(.teardown)
+        rtcpChannels = rtcpChannels.filter { $0.value.session !== session }
+        server.end(session, goodbye: true, reason: "teardown")
+        respond(RTSPResponse(status: .ok), cseq: cseq)
+    }
+
+    /// GET_PARAMETER and SET_PARAMETER with no body are keep-alives (RFC 2326 §10.8–10.9).
+    private func keepAlive(_ request: RTSPRequest, cseq: String) {
+        var session: RTSPSession?
+        if let id = request.session {
+            guard let found = server.sessions[id] else {
+                respond(error: .sessionNotFound(id), to: request, cseq: cseq)
+                return
+            }
+            session = found
+        }
+        if request.method == "SET_PARAMETER" && request.body.readableBytes > 0 {
+            respond(RTSPResponse(status: RTSPStatus(code: 451, reason: "Parameter Not Understood")), cseq: cseq, session: session)
+            return
+        }
+        respond(RTSPResponse(status: .ok), cseq: cseq, session: session)
+    }
+
+    // MARK: - Responses
+
+    private func respond(error: ServeError, to request: RTSPRequest, cseq: String?, session: RTSPSession? = nil) {
+        logger.debug("request refused", metadata: ["method": "\(request.method)", "error": "\(error)"])
+        var headers = RTSPHeaders()
+        if case .methodNotImplemented = error {
+            headers.add(name: "Public", value: Self.supportedMethods)
+        }
+        respond(RTSPResponse(status: error.status, headers: headers), cseq: cseq, session: session)
+    }
+
+    private func respond(_ response: RTSPResponse, cseq: String?, session: RTSPSession? = nil) {
+        guard let channel else { return }
+        var response = response
+        if let session {
+            response.headers.replaceOrAdd(
+                name: "Session", value: "\(session.id);timeout=\(server.configuration.sessionTimeout.nanoseconds / 1_000_000_000)")
+        }
+        write(response, cseq: cseq, channel: channel)
+    }
+
+    private func send(_ response: RTSPResponse, cseq: String?, context: ChannelHandlerContext) {
+        write(response, cseq: cseq, channel: context.channel)
+    }
+
+    private func write(_ response: RTSPResponse, cseq: String?, channel: any Channel) {
+        var response = response
+        var headers = RTSPHeaders()
+        if let cseq { headers.add(name: "CSeq", value: cseq) }
+        headers.add(name: "Server", value: server.configuration.serverName)
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        response.headers = headers
+        var buffer = channel.allocator.buffer(capacity: 256 + response.body.readableBytes)
+        response.write(into: &buffer)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int, with pad: Character = "0") -> String {
+        count >= length ? self : String(repeating: pad, count: length - count) + self
+    }
+}

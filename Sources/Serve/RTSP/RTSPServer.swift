@@ -1,0 +1,124 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The RTSP listener and everything behind it, as a `Service`: binds the TCP port and each
+/// stream's UDP ports, serves until graceful shutdown, then says BYE to every viewer and
+/// closes every connection.
+public final class RTSPServer: Service, @unchecked Sendable {
+    public struct Configuration: Sendable, Hashable {
+        public var host: String
+        /// 0 picks a free port (tests); `boundPort` tells which.
+        public var port: Int
+        /// The first UDP port tried for the streams' RTP/RTCP server ports.
+        public var udpPortBase: Int
+        /// RFC 2326 §12.37: a session with no request and no RTCP for this long is ended.
+        public var sessionTimeout: TimeAmount
+        /// Sessions beyond this are refused with 503, so a flood of SETUPs cannot exhaust the box.
+        public var maxSessions: Int
+        public var serverName: String
+
+        public init(
+            host: String = "0.0.0.0", port: Int = 8554, udpPortBase: Int = 6970,
+            sessionTimeout: TimeAmount = .seconds(60), maxSessions: Int = 2000, serverName: String = "Vigil/0.1"
+        ) {
+            self.host = host
+            self.port = port
+            self.udpPortBase = udpPortBase
+            self.sessionTimeout = sessionTimeout
+            self.maxSessions = maxSessions
+            self.serverName = serverName
+        }
+    }
+
+    /// How often idle sessions are looked for at most; a session ends between timeout and timeout + this.
+    static let reapInterval: TimeAmount = .seconds(5)
+
+    public let configuration: Configuration
+    public let hubs: [StreamHub]
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+    let state: RTSPServerState
+    private let bound: EventLoopPromise<Int>
+
+    public init(configuration: Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger) {
+        self.configuration = configuration
+        self.hubs = hubs
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.state = RTSPServerState(configuration: configuration, hubs: hubs, eventLoop: eventLoop, logger: logger)
+        self.bound = eventLoop.makePromise(of: Int.self)
+    }
+
+    /// The TCP port once listening; throws if binding failed.
+    public func boundPort() async throws -> Int {
+        try await bound.futureResult.get()
+    }
+
+    public func run() async throws {
+        let serverChannel: any Channel
+        do {
+            for hub in hubs {
+                try await hub.bindUDP(host: configuration.host, firstPort: configuration.udpPortBase)
+            }
+            let state = self.state
+            serverChannel = try await ServerBootstrap(group: eventLoop)
+                .serverChannelOption(ChannelOptions.backlog, value: 256)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                // A TCP viewer more than this behind loses packets instead of queueing them.
+                .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(RTSPInboundDecoder()),
+                            RTSPConnectionHandler(server: state))
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            bound.fail(error)
+            await closeUDP()
+            throw error
+        }
+        let port = serverChannel.localAddress?.port ?? configuration.port
+        try await eventLoop.submit {
+            for hub in self.hubs { hub.startReports() }
+            // Look at least twice per timeout, so a session ends within 1.5 timeouts.
+            let interval = min(Self.reapInterval, .nanoseconds(self.configuration.sessionTimeout.nanoseconds / 2))
+            self.state.reaper = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                self.state.reapIdleSessions()
+            }
+        }.get()
+        logger.info("RTSP listening", metadata: ["port": "\(port)"])
+        bound.succeed(port)
+
+        try? await gracefulShutdown()
+
+        logger.info("RTSP shutting down: BYE to every viewer")
+        try? await serverChannel.close()
+        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            self.state.isShuttingDown = true
+            self.state.reaper?.cancel()
+            let hubsClosed = EventLoopFuture.andAllComplete(self.hubs.map { $0.shutdown() }, on: self.eventLoop)
+            self.state.sessions.removeAll()
+            let connections = self.state.connections.values.map { $0.close() }
+            return hubsClosed.and(EventLoopFuture.andAllComplete(connections, on: self.eventLoop)).map { _ in () }
+        }.get()
+    }
+
+    private func closeUDP() async {
+        _ = try? await eventLoop.flatSubmit {
+            EventLoopFuture.andAllComplete(self.hubs.map { $0.shutdown() }, on: self.eventLoop)
+        }.get()
+    }
+
+    /// A snapshot for logs and status: viewers per stream.
+    public func viewerCounts() async throws -> [String: Int] {
+        try await eventLoop.submit {
+            Dictionary(uniqueKeysWithValues: self.hubs.map { ($0.path, $0.viewerCount) })
+        }.get()
+    }
+}

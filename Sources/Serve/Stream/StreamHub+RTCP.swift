@@ -1,0 +1,174 @@
+import MediaCore
+import NIOCore
+import ServeWire
+
+extension StreamHub {
+    /// Builds the compound RTCP packet a track sends: SR + SDES CNAME, and BYE when leaving
+    /// (RFC 3550 §6.1: every compound starts with a report and carries the CNAME).
+    ///
+    /// The NTP and RTP times of the report are computed for one media-clock instant — now —
+    /// so the pair is exact whatever the send jitter (RFC 3550 §6.4.1).
+    func makeRTCP(track: Track, goodbye: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let times = track.clock.senderReportTimes(at: MediaClock.now(), anchor: anchor)
+        var packets: [RTCPPacket] = [
+            .senderReport(SenderReport(
+                ssrc: track.configuration.ssrc, ntp: times.ntp, rtpTimestamp: times.rtp,
+                packetCount: track.packetizer.packetCount, octetCount: track.packetizer.octetCount, reports: [])),
+            .sourceDescription(.cname(ssrc: track.configuration.ssrc, configuration.cname)),
+        ]
+        if goodbye {
+            packets.append(.goodbye(Goodbye(ssrcs: [track.configuration.ssrc], reason: nil)))
+        }
+        var buffer = allocator.buffer(capacity: 128)
+        buffer.moveWriterIndex(forwardBy: Self.interleavedHeaderSize)
+        buffer.moveReaderIndex(forwardBy: Self.interleavedHeaderSize)
+        RTCPCompound.write(packets, into: &buffer)
+        track.averageRTCPSize = (1.0 / 16.0) * Double(buffer.readableBytes + 28) + (15.0 / 16.0) * track.averageRTCPSize
+        return buffer
+    }
+
+    /// Sends one compound RTCP packet to one viewer of `track`.
+    func sendRTCP(to output: TrackOutput, track: Track, goodbye: Bool) {
+        let allocator: ByteBufferAllocator
+        switch output.transport {
+        case .udp: allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
+        case .interleaved(let channel, _, _): allocator = channel.allocator
+        }
+        let packet = makeRTCP(track: track, goodbye: goodbye, allocator: allocator)
+        send(rtcp: packet, to: output, track: track)
+        flushRTCP(output: output, track: track)
+    }
+
+    private func send(rtcp packet: ByteBuffer, to output: TrackOutput, track: Track) {
+        switch output.transport {
+        case .udp(_, let rtcpAddress):
+            track.udp?.rtcp.write(AddressedEnvelope(remoteAddress: rtcpAddress, data: packet), promise: nil)
+        case .interleaved(let channel, _, let rtcpChannel):
+            guard channel.isWritable else { return }
+            var header = channel.allocator.buffer(capacity: Self.interleavedHeaderSize)
+            InterleavedFrame.writeHeader(channel: rtcpChannel, length: packet.readableBytes, into: &header)
+            channel.write(header, promise: nil)
+            channel.write(packet, promise: nil)
+        }
+    }
+
+    private func flushRTCP(output: TrackOutput, track: Track) {
+        switch output.transport {
+        case .udp: track.udp?.rtcp.flush()
+        case .interleaved(let channel, _, _): channel.flush()
+        }
+    }
+
+    /// Schedules the next sender report of every track (RFC 3550 §6.2, §6.3, A.7).
+    func startReports() {
+        eventLoop.assertInEventLoop()
+        for track in tracks { scheduleReport(track: track) }
+    }
+
+    func scheduleReport(track: Track) {
+        guard !isShutDown else { return }
+        let members = track.outputs.count + 1
+        // RTCP gets 5 % of the session bandwidth; the sender's share is computed inside.
+        let rtcpBandwidth = Double(configuration.sessionBandwidthKbps) * 1000 / 8 * 0.05
+        let interval = RTCPInterval.compute(
+            members: members, senders: 1, rtcpBandwidth: rtcpBandwidth, weSent: true,
+            averageRTCPSize: track.averageRTCPSize, initial: !track.sentFirstReport,
+            randomUnit: Double.random(in: 0..<1))
+        track.reportTimer = eventLoop.scheduleTask(in: .nanoseconds(Int64(interval * 1e9))) { [weak self, weak track] in
+            guard let self, let track else { return }
+            self.sendReports(track: track)
+            track.sentFirstReport = true
+            self.scheduleReport(track: track)
+        }
+    }
+
+    /// One sender report for the track, built once and sent to every viewer of it.
+    func sendReports(track: Track) {
+        guard !track.outputs.isEmpty else { return }
+        let allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
+        let packet = makeRTCP(track: track, goodbye: false, allocator: allocator)
+        var usedUDP = false
+        for output in track.outputs {
+            send(rtcp: packet, to: output, track: track)
+            if case .interleaved(let channel, _, _) = output.transport {
+                channel.flush()
+            } else {
+                usedUDP = true
+            }
+        }
+        if usedUDP { track.udp?.rtcp.flush() }
+    }
+
+    /// Takes a compound RTCP packet from a viewer (UDP from `address`, or interleaved from
+    /// `output`): receiver reports about this track's SSRC become the viewer's statistics.
+    func receiveRTCP(_ buffer: ByteBuffer, track index: Int, from address: SocketAddress?, output: TrackOutput?) {
+        eventLoop.assertInEventLoop()
+        guard tracks.indices.contains(index) else { return }
+        let track = tracks[index]
+        guard let output = output ?? address.flatMap({ track.outputsByAddress[$0] }) else { return }
+        let packets: [RTCPPacket]
+        do {
+            packets = try RTCPCompound.parse(buffer)
+        } catch {
+            logger.debug("malformed RTCP from a viewer", metadata: ["session": "\(output.session.id)", "error": "\(error)"])
+            return
+        }
+        output.session.touch()
+        let arrival = NTPTimestamp(unixNanoseconds: MediaClock.wallClockNanoseconds())
+        for packet in packets {
+            let reports: [ReceptionReport]
+            switch packet {
+            case .receiverReport(let rr): reports = rr.reports
+            case .senderReport(let sr): reports = sr.reports
+            case .goodbye:
+                output.statistics.byeReceived = true
+                continue
+            default: continue
+            }
+            for report in reports where report.ssrc == track.configuration.ssrc {
+                output.statistics.receiverReports += 1
+                output.statistics.fractionLost = Double(report.fractionLost) / 256
+                output.statistics.cumulativeLost = report.cumulativeLost
+                output.statistics.jitter = report.jitter
+                if let rtt = RoundTrip.seconds(
+                    arrivalNTP: arrival, lastSenderReport: report.lastSenderReport,
+                    delaySinceLastSenderReport: report.delaySinceLastSenderReport)
+                {
+                    output.statistics.roundTripSeconds = rtt
+                }
+                logger.trace("receiver report", metadata: [
+                    "session": "\(output.session.id)", "track": "\(index)",
+                    "fractionLost": "\(report.fractionLost)", "jitter": "\(report.jitter)",
+                ])
+            }
+        }
+    }
+
+    /// Ends the stream: BYE to every viewer, timers cancelled, sockets closed.
+    func shutdown() -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        for pending in pendingPlays {
+            pending.timeout?.cancel()
+            pending.respond(.failure(.notFound(path: path)))
+        }
+        pendingPlays.removeAll()
+        scheduledKeyFrameRequest?.cancel()
+        scheduledKeyFrameRequest = nil
+        var closes: [EventLoopFuture<Void>] = []
+        for track in tracks {
+            track.reportTimer?.cancel()
+            for output in track.outputs {
+                sendRTCP(to: output, track: track, goodbye: true)
+            }
+            track.outputs.removeAll()
+            track.outputsByAddress.removeAll()
+            if let udp = track.udp {
+                closes.append(udp.rtp.close())
+                closes.append(udp.rtcp.close())
+            }
+            track.udp = nil
+        }
+        isShutDown = true
+        return EventLoopFuture.andAllComplete(closes, on: eventLoop)
+    }
+}

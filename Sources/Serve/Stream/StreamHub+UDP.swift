@@ -1,0 +1,69 @@
+import NIOCore
+import NIOPosix
+
+extension StreamHub {
+    /// Binds an RTP/RTCP server port pair for every track: RTP on an even port and RTCP on the
+    /// next one (RFC 3550 §11), trying successive pairs from `firstPort` until both bind.
+    func bindUDP(host: String, firstPort: Int, attempts: Int = 200) async throws {
+        var port = firstPort + (firstPort & 1)
+        for track in tracks {
+            var bound: UDPPortPair?
+            var tries = 0
+            while bound == nil && tries < attempts && port + 1 <= 65535 {
+                tries += 1
+                let candidate = port
+                port += 2
+                guard let rtp = try? await makeDatagramChannel(host: host, port: candidate, track: track.index, isRTCP: false) else { continue }
+                guard let rtcp = try? await makeDatagramChannel(host: host, port: candidate + 1, track: track.index, isRTCP: true) else {
+                    try? await rtp.close()
+                    continue
+                }
+                bound = UDPPortPair(rtp: rtp, rtcp: rtcp, rtpPort: candidate)
+            }
+            guard let bound else { throw ServeError.noServerPorts }
+            try await eventLoop.submit { track.udp = bound }.get()
+        }
+    }
+
+    private func makeDatagramChannel(host: String, port: Int, track: Int, isRTCP: Bool) async throws -> any Channel {
+        try await DatagramBootstrap(group: eventLoop)
+            // Room for the bursts of a key frame sent to many viewers at once.
+            .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
+            .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 << 20, high: 16 << 20))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerDatagramHandler(hub: self, track: track, isRTCP: isRTCP))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
+}
+
+/// Reads what viewers send to a server UDP port: RTCP on the RTCP port goes to the hub;
+/// anything on the RTP port (NAT keep-alives some clients send) is ignored.
+final class ServerDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let hub: StreamHub
+    private let track: Int
+    private let isRTCP: Bool
+
+    init(hub: StreamHub, track: Int, isRTCP: Bool) {
+        self.hub = hub
+        self.track = track
+        self.isRTCP = isRTCP
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard isRTCP else { return }
+        let envelope = unwrapInboundIn(data)
+        hub.receiveRTCP(envelope.data, track: track, from: envelope.remoteAddress, output: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A datagram error (an ICMP report surfacing, a full buffer) concerns one peer, never
+        // the shared socket: keep it open.
+    }
+}

@@ -1,0 +1,275 @@
+import Logging
+import MediaCore
+import NIOCore
+import ServeWire
+
+/// One live stream shared by all its viewers: one packetizer per track, each RTP packet built
+/// once and written to every playing viewer from the same buffer.
+///
+/// All state is confined to `eventLoop` (the RTSP server's loop), so packets, RTSP requests
+/// and RTCP for the stream never race. Encoder threads hand units over with `submit(_:track:)`.
+/// A viewer that cannot keep up (its TCP connection is not writable) loses packets alone,
+/// counted in its statistics; nobody else waits for it.
+public final class StreamHub: @unchecked Sendable {
+    public let configuration: StreamConfiguration
+    public let eventLoop: any EventLoop
+    let logger: Logger
+    let anchor: WallClockAnchor
+    var tracks: [Track]
+
+    /// PLAY requests waiting for the next key frame so that their first video packet starts a
+    /// decodable picture and RTP-Info names exactly that packet.
+    var pendingPlays: [PendingPlay] = []
+    /// Asks the video encoder for a key frame; set by the composition root.
+    public var keyFrameRequester: (@Sendable () -> Void)?
+    /// Forced key frames cost bitrate; joins closer together than this share one.
+    let minimumForcedKeyFrameInterval: TimeAmount = .milliseconds(500)
+    /// How long a PLAY waits for a key frame before it starts anyway (the viewer then waits
+    /// for one without holding up the response).
+    let keyFrameWaitLimit: TimeAmount = .seconds(2)
+    var lastForcedKeyFrame: NIODeadline = .distantPast
+    var scheduledKeyFrameRequest: Scheduled<Void>?
+    var isShutDown = false
+
+    /// Flush the shared UDP socket after this many queued datagrams, so a large fan-out goes
+    /// out in `sendmmsg` batches without piling the whole frame up in the channel first.
+    let datagramFlushBatch = 64
+    /// The headroom each packet reserves for an RFC 2326 §10.12 interleaved header.
+    static let interleavedHeaderSize = 4
+
+    struct PendingPlay {
+        var session: RTSPSession
+        var baseURL: String
+        var respond: (Result<[String], ServeError>) -> Void
+        var timeout: Scheduled<Void>?
+    }
+
+    public init(configuration: StreamConfiguration, eventLoop: any EventLoop, anchor: WallClockAnchor, epoch: MediaInstant, logger: Logger) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.anchor = anchor
+        var logger = logger
+        logger[metadataKey: "stream"] = "\(configuration.path)"
+        self.logger = logger
+        self.tracks = configuration.tracks.enumerated().map { index, track in
+            Track(index: index, configuration: track, mtu: configuration.mtu, epoch: epoch)
+        }
+    }
+
+    public var path: String { configuration.path }
+
+    /// Hands an encoded unit to the hub from any thread.
+    public func submit(_ unit: EncodedUnit, track: Int) {
+        eventLoop.execute { self.deliver(unit, track: track) }
+    }
+
+    /// Packetizes `unit` once and writes it to every viewer playing `track`.
+    func deliver(_ unit: EncodedUnit, track index: Int) {
+        eventLoop.assertInEventLoop()
+        guard !isShutDown, tracks.indices.contains(index) else { return }
+        let track = tracks[index]
+        let timestamp = track.clock.timestamp(at: unit.instant)
+        let isVideo = track.configuration.kind == .video
+
+        if isVideo && unit.isKeyFrame && !pendingPlays.isEmpty {
+            startPendingPlays(videoTrack: index, keyFrameSequence: track.packetizer.nextSequenceNumber, keyFrameTimestamp: timestamp)
+        }
+
+        track.packets.removeAll(keepingCapacity: true)
+        track.packetizer.packetize(parts: unit.parts, timestamp: timestamp, into: &track.packets)
+        track.lastInstant = unit.instant
+        track.unitsSent += 1
+        if !isVideo {
+            track.nextAudioTimestamp = timestamp &+ UInt32(truncatingIfNeeded: unit.sampleCount)
+        }
+        // Fill the interleaved header once, for the channel most viewers of this track use;
+        // the packet itself starts after it, so UDP viewers never see it.
+        let defaultChannel = UInt8(truncatingIfNeeded: 2 * index)
+        for i in track.packets.indices {
+            let length = track.packets[i].readableBytes
+            let start = track.packets[i].readerIndex - Self.interleavedHeaderSize
+            track.packets[i].setInteger(UInt8(ascii: "$"), at: start)
+            track.packets[i].setInteger(defaultChannel, at: start + 1)
+            track.packets[i].setInteger(UInt16(truncatingIfNeeded: length), at: start + 2)
+        }
+        fanOut(track: track, isKeyFrame: unit.isKeyFrame, isVideo: isVideo, defaultChannel: defaultChannel)
+    }
+
+    private func fanOut(track: Track, isKeyFrame: Bool, isVideo: Bool, defaultChannel: UInt8) {
+        let packets = track.packets
+        let octets = packets.reduce(0) { $0 + $1.readableBytes - RTPHeader.size }
+        var queuedDatagrams = 0
+        var needsKeyFrame = false
+        for output in track.outputs {
+            if isVideo && output.waitingForKeyFrame {
+                if !isKeyFrame { continue }
+                output.waitingForKeyFrame = false
+            }
+            switch output.transport {
+            case .udp(let rtpAddress, _):
+                guard let channel = track.udp?.rtp else { continue }
+                for packet in packets {
+                    channel.write(AddressedEnvelope(remoteAddress: rtpAddress, data: packet), promise: nil)
+                }
+                queuedDatagrams += packets.count
+                if queuedDatagrams >= datagramFlushBatch {
+                    channel.flush()
+                    queuedDatagrams = 0
+                }
+            case .interleaved(let channel, let rtpChannel, _):
+                guard channel.isWritable else {
+                    output.statistics.packetsDropped += UInt64(packets.count)
+                    if isVideo {
+                        output.waitingForKeyFrame = true
+                        needsKeyFrame = true
+                    }
+                    continue
+                }
+                for packet in packets {
+                    if rtpChannel == defaultChannel {
+                        var framed = packet
+                        framed.moveReaderIndex(to: packet.readerIndex - Self.interleavedHeaderSize)
+                        channel.write(framed, promise: nil)
+                    } else {
+                        var header = channel.allocator.buffer(capacity: Self.interleavedHeaderSize)
+                        InterleavedFrame.writeHeader(channel: rtpChannel, length: packet.readableBytes, into: &header)
+                        channel.write(header, promise: nil)
+                        channel.write(packet, promise: nil)
+                    }
+                }
+                channel.flush()
+            }
+            output.statistics.packetsSent += UInt64(packets.count)
+            output.statistics.octetsSent += UInt64(octets)
+        }
+        if queuedDatagrams > 0 {
+            track.udp?.rtp.flush()
+        }
+        if needsKeyFrame {
+            requestKeyFrame()
+        }
+    }
+
+    // MARK: - Viewers
+
+    /// Starts (or resumes) `session`. With video, the response waits for the next key frame
+    /// (forced now, within the rate limit) so that RTP-Info names the packet that starts it.
+    func play(_ session: RTSPSession, baseURL: String, respond: @escaping (Result<[String], ServeError>) -> Void) {
+        eventLoop.assertInEventLoop()
+        let hasVideo = session.outputs.values.contains { tracks[$0.trackIndex].configuration.kind == .video }
+        if !hasVideo || keyFrameRequester == nil {
+            respond(.success(start(session, baseURL: baseURL, videoStart: nil)))
+            return
+        }
+        var pending = PendingPlay(session: session, baseURL: baseURL, respond: respond, timeout: nil)
+        let id = ObjectIdentifier(session)
+        pending.timeout = eventLoop.scheduleTask(in: keyFrameWaitLimit) { [weak self] in
+            guard let self, let i = self.pendingPlays.firstIndex(where: { ObjectIdentifier($0.session) == id }) else { return }
+            let late = self.pendingPlays.remove(at: i)
+            self.logger.notice("no key frame within the wait limit; starting the viewer without one", metadata: ["session": "\(late.session.id)"])
+            late.respond(.success(self.start(late.session, baseURL: late.baseURL, videoStart: nil)))
+        }
+        pendingPlays.append(pending)
+        requestKeyFrame()
+    }
+
+    private func startPendingPlays(videoTrack: Int, keyFrameSequence: UInt16, keyFrameTimestamp: UInt32) {
+        let plays = pendingPlays
+        pendingPlays.removeAll()
+        for play in plays {
+            play.timeout?.cancel()
+            let info = start(play.session, baseURL: play.baseURL, videoStart: (videoTrack, keyFrameSequence, keyFrameTimestamp))
+            play.respond(.success(info))
+        }
+    }
+
+    /// Adds the session's outputs to their tracks and returns its RTP-Info entries
+    /// (RFC 2326 §12.33): for each track, the sequence number and RTP time of the first
+    /// packet the viewer will get.
+    private func start(_ session: RTSPSession, baseURL: String, videoStart: (track: Int, sequence: UInt16, timestamp: UInt32)?) -> [String] {
+        var info: [String] = []
+        let now = MediaClock.now()
+        for (index, output) in session.outputs.sorted(by: { $0.key < $1.key }) {
+            let track = tracks[index]
+            let sequence: UInt16
+            let timestamp: UInt32
+            if let videoStart, videoStart.track == index {
+                sequence = videoStart.sequence
+                timestamp = videoStart.timestamp
+                output.waitingForKeyFrame = true  // released by the key frame being delivered now
+            } else if track.configuration.kind == .audio {
+                sequence = track.packetizer.nextSequenceNumber
+                timestamp = track.nextAudioTimestamp ?? track.clock.timestamp(at: now)
+                output.waitingForKeyFrame = false
+            } else {
+                sequence = track.packetizer.nextSequenceNumber
+                timestamp = track.clock.timestamp(at: now)
+                output.waitingForKeyFrame = true
+            }
+            if !track.outputs.contains(where: { $0 === output }) {
+                track.outputs.append(output)
+                if case .udp(let rtp, let rtcp) = output.transport {
+                    track.outputsByAddress[rtp] = output
+                    track.outputsByAddress[rtcp] = output
+                }
+            }
+            info.append("url=\(baseURL)\(Track.control(index));seq=\(sequence);rtptime=\(timestamp)")
+        }
+        // A sender report right away lets the viewer put audio and video on one timeline
+        // from its first packets instead of after the first regular RTCP interval.
+        for output in session.outputs.values {
+            sendRTCP(to: output, track: tracks[output.trackIndex], goodbye: false)
+        }
+        logger.info("viewer playing", metadata: ["session": "\(session.id)", "viewers": "\(viewerCount)"])
+        return info
+    }
+
+    /// Stops sending to `session` (PAUSE, TEARDOWN, or the connection went away).
+    /// With `goodbye`, each of its tracks ends with an RTCP BYE (RFC 3550 §6.6).
+    func stop(_ session: RTSPSession, goodbye: Bool) {
+        eventLoop.assertInEventLoop()
+        if let i = pendingPlays.firstIndex(where: { $0.session === session }) {
+            let pending = pendingPlays.remove(at: i)
+            pending.timeout?.cancel()
+            pending.respond(.failure(.methodNotValidInState(method: "PLAY", state: "Init")))
+        }
+        for output in session.outputs.values {
+            let track = tracks[output.trackIndex]
+            if goodbye {
+                sendRTCP(to: output, track: track, goodbye: true)
+            }
+            track.outputs.removeAll { $0 === output }
+            if case .udp(let rtp, let rtcp) = output.transport {
+                if track.outputsByAddress[rtp] === output { track.outputsByAddress[rtp] = nil }
+                if track.outputsByAddress[rtcp] === output { track.outputsByAddress[rtcp] = nil }
+            }
+        }
+    }
+
+    /// Asks the encoder for a key frame now, or as soon as the rate limit allows.
+    func requestKeyFrame() {
+        guard let requester = keyFrameRequester, scheduledKeyFrameRequest == nil else { return }
+        let now = NIODeadline.now()
+        let allowed = lastForcedKeyFrame + minimumForcedKeyFrameInterval
+        if now >= allowed {
+            lastForcedKeyFrame = now
+            requester()
+        } else {
+            scheduledKeyFrameRequest = eventLoop.scheduleTask(deadline: allowed) { [weak self] in
+                guard let self else { return }
+                self.scheduledKeyFrameRequest = nil
+                self.lastForcedKeyFrame = .now()
+                requester()
+            }
+        }
+    }
+
+    /// Viewers currently receiving at least one track.
+    public var viewerCount: Int {
+        var sessions = Set<ObjectIdentifier>()
+        for track in tracks {
+            for output in track.outputs { sessions.insert(ObjectIdentifier(output.session)) }
+        }
+        return sessions.count
+    }
+}

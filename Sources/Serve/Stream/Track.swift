@@ -1,0 +1,63 @@
+import MediaCore
+import NIOCore
+import ServeWire
+
+/// One track of a stream at run time: its packetizer and RTP clock, its server UDP ports, and
+/// the viewers it is sent to. Confined to the hub's event loop.
+final class Track {
+    let index: Int
+    let configuration: TrackConfiguration
+    var packetizer: any RTPPacketizer
+    let clock: RTPClock
+    /// The server's RTP/RTCP sockets for UDP viewers, once bound.
+    var udp: UDPPortPair?
+    /// Outputs of the viewers playing this track, in join order.
+    var outputs: [TrackOutput] = []
+    /// UDP outputs by the viewer's RTP and RTCP addresses, to attribute incoming RTCP.
+    var outputsByAddress: [SocketAddress: TrackOutput] = [:]
+    /// Packets of the unit being sent (reused to avoid an allocation per unit).
+    var packets: [ByteBuffer] = []
+    var lastInstant: MediaInstant?
+    /// Audio: the RTP time the next unit will carry, for RTP-Info of a viewer joining now.
+    var nextAudioTimestamp: UInt32?
+    var unitsSent: UInt64 = 0
+    /// The next periodic sender report.
+    var reportTimer: Scheduled<Void>?
+    var sentFirstReport = false
+    /// Running average of compound RTCP packet size (RFC 3550 §6.3.3 avg_rtcp_size).
+    var averageRTCPSize: Double = 100
+
+    init(index: Int, configuration: TrackConfiguration, mtu: Int, epoch: MediaInstant) {
+        self.index = index
+        self.configuration = configuration
+        self.clock = RTPClock(clockRate: configuration.clockRate, timestampOffset: configuration.timestampOffset, epoch: epoch)
+        let headroom = StreamHub.interleavedHeaderSize
+        switch configuration.codec {
+        case .h264, .h263:
+            self.packetizer = H264Packetizer(
+                payloadType: configuration.payloadType, ssrc: configuration.ssrc,
+                initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
+        case .pcmu, .pcma:
+            self.packetizer = G711Packetizer(
+                payloadType: configuration.payloadType, ssrc: configuration.ssrc,
+                initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
+        }
+    }
+
+    /// The control attribute of track `index`, relative to the stream's Content-Base.
+    static func control(_ index: Int) -> String { "trackID=\(index)" }
+
+    /// The track index named by a control string (`trackID=1`), if any.
+    static func index(fromControl control: String) -> Int? {
+        guard control.hasPrefix("trackID=") else { return nil }
+        return Int(control.dropFirst("trackID=".count))
+    }
+}
+
+/// A bound pair of server UDP sockets for one track: RTP on an even port, RTCP on the next.
+struct UDPPortPair {
+    var rtp: any Channel
+    var rtcp: any Channel
+    var rtpPort: Int
+    var rtcpPort: Int { rtpPort + 1 }
+}

@@ -1,0 +1,54 @@
+import NIOCore
+import ServeWire
+
+/// Where one viewer receives one track, and what it has been sent.
+///
+/// Owned by the viewer's session; the hub holds it in the track's list while the session plays.
+/// Confined to the hub's event loop.
+final class TrackOutput {
+    enum Transport {
+        /// UDP unicast to the viewer's RTP and RTCP ports (RFC 2326 §12.39 client_port).
+        case udp(rtp: SocketAddress, rtcp: SocketAddress)
+        /// RTP and RTCP interleaved on the RTSP connection (RFC 2326 §10.12).
+        case interleaved(channel: any Channel, rtp: UInt8, rtcp: UInt8)
+    }
+
+    let trackIndex: Int
+    let transport: Transport
+    unowned let session: RTSPSession
+    /// A video output sends nothing until a key frame starts, so the viewer's first picture
+    /// decodes; it waits again after it had to drop part of a picture.
+    var waitingForKeyFrame = true
+    var statistics = ViewerStatistics()
+
+    init(trackIndex: Int, transport: Transport, session: RTSPSession) {
+        self.trackIndex = trackIndex
+        self.transport = transport
+        self.session = session
+    }
+
+    var isInterleaved: Bool {
+        if case .interleaved = transport { return true }
+        return false
+    }
+}
+
+/// Per-viewer, per-track numbers: what was sent and dropped, and what the viewer's receiver
+/// reports say (RFC 3550 §6.4.2).
+public struct ViewerStatistics: Sendable, Hashable {
+    public var packetsSent: UInt64 = 0
+    public var octetsSent: UInt64 = 0
+    /// Packets not sent because the viewer's path could not take them (its own loss).
+    public var packetsDropped: UInt64 = 0
+    public var receiverReports: UInt64 = 0
+    /// The last report's fraction lost, as a fraction of 1.
+    public var fractionLost: Double?
+    public var cumulativeLost: Int32?
+    /// Interarrival jitter in RTP timestamp units.
+    public var jitter: UInt32?
+    /// Round-trip time from the last report's LSR/DLSR.
+    public var roundTripSeconds: Double?
+    public var byeReceived = false
+
+    public init() {}
+}

@@ -1,0 +1,152 @@
+import Capture
+import Encode
+import Logging
+import MediaCore
+import NIOCore
+import NIOPosix
+import Serve
+import ServeWire
+import ServiceLifecycle
+
+/// A built daemon: its services in start order, and the event loops they run on.
+public final class Vigil: Sendable {
+    public let rtspServer: RTSPServer
+    public let pipeline: MediaPipeline
+    public let hub: StreamHub
+    public let settings: VigilSettings
+    let eventLoopGroup: MultiThreadedEventLoopGroup
+    let logger: Logger
+
+    init(rtspServer: RTSPServer, pipeline: MediaPipeline, hub: StreamHub, settings: VigilSettings, eventLoopGroup: MultiThreadedEventLoopGroup, logger: Logger) {
+        self.rtspServer = rtspServer
+        self.pipeline = pipeline
+        self.hub = hub
+        self.settings = settings
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+    }
+
+    /// The services in start order; graceful shutdown runs in reverse, so the RTSP server
+    /// says BYE to its viewers before the pipeline stops.
+    public var services: [any Service] { [pipeline, rtspServer] }
+
+    /// Runs until SIGINT/SIGTERM (when `signals` is true) or until the surrounding task is
+    /// cancelled or `ServiceGroup.triggerGracefulShutdown()` is called through `group`.
+    public func makeServiceGroup(signals: Bool) -> ServiceGroup {
+        ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
+                logger: logger))
+    }
+
+    /// Closes the event loops; call after the service group has returned.
+    public func shutdownEventLoops() async {
+        try? await eventLoopGroup.shutdownGracefully()
+    }
+}
+
+/// The composition root, shared by `main` and the tests: capture sources → encoders → stream
+/// hub → RTSP server, all from one settings value. Randomness (SSRCs, sequence numbers,
+/// timestamp offsets, the CNAME) is drawn here and nowhere else.
+public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil {
+    var random = SystemRandomNumberGenerator()
+    let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.networkThreads))
+    let eventLoop = eventLoopGroup.next()
+    // Sources start a little after the epoch so the first frame is not already late.
+    let epoch = MediaClock.now() + .milliseconds(50)
+    let anchor = WallClockAnchor.now()
+
+    var video = settings.video
+    var rawVideo: RawVideoInputSettings?
+    var rawAudio: RawAudioInputSettings?
+    if case .rawInput(let v, let a) = settings.source {
+        rawVideo = v
+        rawAudio = a
+        if let v {
+            video.width = v.width
+            video.height = v.height
+            video.frameRate = v.frameRate
+        }
+    }
+    var audioSampleRate = settings.audio.sampleRate
+    if let rawAudio { audioSampleRate = rawAudio.sampleRate }
+
+    let encoderSettings = H264Settings(
+        width: video.width, height: video.height, frameRate: video.frameRate,
+        bitrateKbps: video.bitrateKbps, preset: video.preset, tune: video.tune, profile: video.profile,
+        keyFrameInterval: video.keyFrameInterval, threads: video.threads)
+    let videoEncoder = try H264Encoder(settings: encoderSettings)
+
+    let cname = "vigil-\(String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 16))"
+    var tracks = [
+        TrackConfiguration(
+            kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000,
+            formatParameters: H264FormatParameters.fmtp(sps: videoEncoder.sps, pps: videoEncoder.pps),
+            ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
+            initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
+            timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random))
+    ]
+    var audioEncoder: G711Encoder?
+    if settings.audio.enabled {
+        let law: G711Encoder.Law = settings.audio.codec == .pcmu ? .muLaw : .aLaw
+        audioEncoder = G711Encoder(law: law)
+        // RFC 3551 §6: PCMU is static payload type 0 and PCMA 8, both 8 kHz mono; any other
+        // rate needs a dynamic type with its rate in rtpmap.
+        let staticType: UInt8 = law == .muLaw ? 0 : 8
+        tracks.append(
+            TrackConfiguration(
+                kind: .audio, codec: law == .muLaw ? .pcmu : .pcma,
+                payloadType: audioSampleRate == 8000 ? staticType : 97, clockRate: audioSampleRate, channels: 1,
+                ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
+                initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
+                timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random)))
+    }
+    let audioKbps = settings.audio.enabled ? audioSampleRate * 8 / 1000 : 0
+    let stream = StreamConfiguration(
+        path: settings.streamPath, tracks: tracks, mtu: settings.mtu, cname: cname,
+        sessionBandwidthKbps: video.bitrateKbps + audioKbps)
+    let hub = StreamHub(configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, logger: logger)
+    hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
+
+    // Sources feed the pipeline's queues.
+    let videoQueue = BoundedQueue<RawFrame>(capacity: MediaPipeline.videoQueueCapacity)
+    let audioQueue = BoundedQueue<PCMChunk>(capacity: MediaPipeline.audioQueueCapacity)
+    var starts: [@Sendable () -> Void] = []
+    var stops: [@Sendable () -> Void] = []
+    if let rawVideo {
+        let source = try RawVideoInputSource(settings: rawVideo, epoch: epoch, output: videoQueue)
+        starts.append { source.start() }
+        stops.append { source.stop() }
+    } else {
+        var synthetic = SyntheticVideoSettings()
+        synthetic.width = video.width
+        synthetic.height = video.height
+        synthetic.frameRate = video.frameRate
+        synthetic.pattern = video.pattern
+        let source = SyntheticVideoSource(settings: synthetic, epoch: epoch, output: videoQueue)
+        starts.append { source.start() }
+        stops.append { source.stop() }
+    }
+    if settings.audio.enabled {
+        if let rawAudio {
+            let source = try RawAudioInputSource(settings: rawAudio, epoch: epoch, output: audioQueue)
+            starts.append { source.start() }
+            stops.append { source.stop() }
+        } else {
+            var synthetic = SyntheticAudioSettings()
+            synthetic.sampleRate = audioSampleRate
+            let source = SyntheticAudioSource(settings: synthetic, epoch: epoch, output: audioQueue)
+            starts.append { source.start() }
+            stops.append { source.stop() }
+        }
+    }
+    let pipeline = MediaPipeline(
+        hub: hub, videoEncoder: videoEncoder, audioEncoder: audioEncoder,
+        videoQueue: videoQueue, audioQueue: audioQueue,
+        startSources: { [starts] in starts.forEach { $0() } },
+        stopSources: { [stops] in stops.forEach { $0() } },
+        logger: logger)
+    let server = RTSPServer(configuration: settings.rtsp, hubs: [hub], eventLoop: eventLoop, logger: logger)
+    return Vigil(rtspServer: server, pipeline: pipeline, hub: hub, settings: settings, eventLoopGroup: eventLoopGroup, logger: logger)
+}

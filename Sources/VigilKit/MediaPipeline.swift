@@ -1,0 +1,117 @@
+import Capture
+import Encode
+import Foundation
+import Logging
+import MediaCore
+import Serve
+import ServiceLifecycle
+
+/// Capture and encoding for one stream, as a `Service`: each source and each encoder runs on
+/// its own thread and hands results on through bounded queues (drop-oldest for raw media);
+/// encoded units go to the stream hub, which is never blocked by them.
+public final class MediaPipeline: Service, @unchecked Sendable {
+    /// Raw pictures waiting for the encoder: two is enough to absorb one slow encode, and
+    /// dropping the oldest keeps latency bounded when the encoder cannot keep up.
+    static let videoQueueCapacity = 2
+    /// Audio chunks (20 ms each) waiting for G.711: cheap to encode, so a short queue.
+    static let audioQueueCapacity = 16
+
+    let hub: StreamHub
+    let videoEncoder: H264Encoder
+    let audioEncoder: G711Encoder?
+    let videoQueue: BoundedQueue<RawFrame>
+    let audioQueue: BoundedQueue<PCMChunk>
+    private let startSources: @Sendable () -> Void
+    private let stopSources: @Sendable () -> Void
+    private let logger: Logger
+    private let lock = NSLock()
+    private var threads: [Thread] = []
+    private var stopping = false
+    private let stopped = DispatchGroup()
+    private var _framesEncoded: UInt64 = 0
+    private var _audioUnitsEncoded: UInt64 = 0
+
+    init(
+        hub: StreamHub, videoEncoder: H264Encoder, audioEncoder: G711Encoder?,
+        videoQueue: BoundedQueue<RawFrame>, audioQueue: BoundedQueue<PCMChunk>,
+        startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void, logger: Logger
+    ) {
+        self.hub = hub
+        self.videoEncoder = videoEncoder
+        self.audioEncoder = audioEncoder
+        self.videoQueue = videoQueue
+        self.audioQueue = audioQueue
+        self.startSources = startSources
+        self.stopSources = stopSources
+        self.logger = logger
+    }
+
+    public var framesEncoded: UInt64 { lock.withLock { _framesEncoded } }
+    public var audioUnitsEncoded: UInt64 { lock.withLock { _audioUnitsEncoded } }
+    public var framesDroppedBeforeEncoding: UInt64 { videoQueue.dropped }
+
+    public func run() async throws {
+        start()
+        try? await gracefulShutdown()
+        await stop()
+    }
+
+    func start() {
+        spawn(name: "vigil-encode-video") { [self] in videoLoop() }
+        if audioEncoder != nil {
+            spawn(name: "vigil-encode-audio") { [self] in audioLoop() }
+        }
+        startSources()
+        logger.info("media pipeline started")
+    }
+
+    func stop() async {
+        lock.withLock { stopping = true }
+        stopSources()
+        videoQueue.close()
+        audioQueue.close()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            stopped.notify(queue: .global()) { continuation.resume() }
+        }
+        logger.info("media pipeline stopped", metadata: ["framesEncoded": "\(framesEncoded)"])
+    }
+
+    private func spawn(name: String, _ body: @escaping @Sendable () -> Void) {
+        stopped.enter()
+        let group = stopped
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.name = name
+        lock.withLock { threads.append(thread) }
+        thread.start()
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func videoLoop() {
+        var warnedAboutError = false
+        while let frame = videoQueue.pop() {
+            do {
+                let units = try videoEncoder.encode(frame)
+                warnedAboutError = false
+                for unit in units { hub.submit(unit, track: 0) }
+                lock.withLock { _framesEncoded += UInt64(units.count) }
+            } catch {
+                if !warnedAboutError {
+                    logger.warning("video encode failed; dropping frames until it recovers", metadata: ["error": "\(error)"])
+                    warnedAboutError = true
+                }
+            }
+        }
+    }
+
+    private func audioLoop() {
+        guard let audioEncoder else { return }
+        while let chunk = audioQueue.pop() {
+            hub.submit(audioEncoder.encode(chunk), track: 1)
+            lock.withLock { _audioUnitsEncoded += 1 }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Capture
+import MediaCore
+import Serve
+
+/// Everything the daemon needs to know to run, with the defaults a newcomer gets: the
+/// synthetic source at 1280x720/30 fps, H.264 at 2 Mbit/s, PCMU at 8 kHz, RTSP on 8554.
+public struct VigilSettings: Sendable {
+    public enum Source: Sendable, Hashable {
+        /// The built-in moving test picture and tone, with sync marks.
+        case synthetic
+        /// Raw frames and/or raw S16LE audio from files or FIFOs. A missing half falls back
+        /// to the synthetic source for that medium.
+        case rawInput(video: RawVideoInputSettings?, audio: RawAudioInputSettings?)
+    }
+
+    public struct Video: Sendable, Hashable {
+        public var width = 1280
+        public var height = 720
+        public var frameRate = 30
+        public var bitrateKbps = 2000
+        public var preset = "ultrafast"
+        public var tune = "zerolatency"
+        public var profile = "high"
+        /// Frames between key frames; nil = two seconds' worth.
+        public var keyFrameInterval: Int?
+        /// x264 threads; 0 = x264 decides.
+        public var threads = 0
+        public var pattern: SyntheticVideoSettings.Pattern = .moving
+        public init() {}
+    }
+
+    public struct Audio: Sendable, Hashable {
+        public enum Codec: String, Sendable, Hashable, CaseIterable {
+            case pcmu
+            case pcma
+        }
+        public var enabled = true
+        public var codec: Codec = .pcmu
+        public var sampleRate = 8000
+        public init() {}
+    }
+
+    public var streamPath = "live"
+    public var source: Source = .synthetic
+    public var video = Video()
+    public var audio = Audio()
+    public var rtsp = RTSPServer.Configuration()
+    /// Largest RTP packet in bytes (RFC 6184 FU-A splits below it).
+    public var mtu = 1400
+    /// Network event-loop threads. One keeps every packet of a stream on one thread, which is
+    /// what a two-core box wants: one core for the network, one for the encoder.
+    public var networkThreads = 1
+
+    public init() {}
+}

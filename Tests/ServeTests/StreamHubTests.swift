@@ -1,0 +1,141 @@
+import Logging
+import MediaCore
+import NIOCore
+import NIOEmbedded
+import ServeWire
+import XCTest
+
+@testable import Serve
+
+/// The hub's fan-out, without a socket: viewers on embedded channels, units handed in by hand.
+final class StreamHubTests: XCTestCase {
+    let loop = EmbeddedEventLoop()
+    let epoch = MediaInstant(nanoseconds: 1_000_000_000)
+
+    func makeHub() -> StreamHub {
+        let video = TrackConfiguration(
+            kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000, formatParameters: "packetization-mode=1",
+            ssrc: 0x1111_1111, initialSequenceNumber: 100, timestampOffset: 1000)
+        let audio = TrackConfiguration(
+            kind: .audio, codec: .pcmu, payloadType: 0, clockRate: 8000, channels: 1,
+            ssrc: 0x2222_2222, initialSequenceNumber: 500, timestampOffset: 7)
+        let stream = StreamConfiguration(path: "live", tracks: [video, audio], mtu: 1400, cname: "test", sessionBandwidthKbps: 600)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return StreamHub(
+            configuration: stream, eventLoop: loop,
+            anchor: WallClockAnchor(instant: epoch, wallClockNanoseconds: 1_700_000_000_000_000_000),
+            epoch: epoch, logger: logger)
+    }
+
+    /// A session playing the video track over interleaved channels 0-1 on `channel`.
+    func play(_ hub: StreamHub, on channel: EmbeddedChannel) throws -> RTSPSession {
+        let session = RTSPSession(id: "S\(ObjectIdentifier(channel).hashValue)", hub: hub, connectionID: ObjectIdentifier(channel), peer: nil, now: .now())
+        session.outputs[0] = TrackOutput(trackIndex: 0, transport: .interleaved(channel: channel, rtp: 0, rtcp: 1), session: session)
+        _ = session.stateMachine.apply(.setup, addsTrack: true)
+        _ = session.stateMachine.apply(.play)
+        var info: [String] = []
+        hub.play(session, baseURL: "rtsp://h/live/") { result in info = (try? result.get()) ?? [] }
+        // No encoder to ask for a key frame: it starts at once, waiting for the next one.
+        XCTAssertEqual(info.count, 1)
+        XCTAssertTrue(info[0].hasPrefix("url=rtsp://h/live/trackID=0;seq=\(hub.tracks[0].packetizer.nextSequenceNumber);rtptime="), info[0])
+        // The sender report sent at PLAY: header + compound.
+        let header = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))
+        XCTAssertEqual(Array(header.readableBytesView.prefix(2)), [0x24, 0x01])
+        let report = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))
+        guard case .senderReport(let sr) = try RTCPCompound.parse(report).first else { return session }
+        XCTAssertEqual(sr.ssrc, 0x1111_1111)
+        return session
+    }
+
+    func unit(key: Bool, at frame: Int64, size: Int = 3000) -> EncodedUnit {
+        let nal: [UInt8] = [key ? 0x65 : 0x41] + [UInt8](repeating: UInt8(frame & 0xFF), count: size)
+        let parts = key ? [[0x67, 0x42, 0xC0, 0x1E], [0x68, 0xCE, 0x3C, 0x80], nal] : [nal]
+        return EncodedUnit(codec: .h264, parts: parts, instant: epoch + MediaDuration(nanoseconds: frame * 33_333_333), isKeyFrame: key)
+    }
+
+    func outbound(_ channel: EmbeddedChannel) throws -> [ByteBuffer] {
+        var buffers: [ByteBuffer] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { buffers.append(buffer) }
+        return buffers
+    }
+
+    func testViewersGetTheSameBuffersStartingAtAKeyFrame() throws {
+        let hub = makeHub()
+        let a = EmbeddedChannel(loop: loop)
+        let b = EmbeddedChannel(loop: loop)
+        _ = try play(hub, on: a)
+        _ = try play(hub, on: b)
+
+        hub.deliver(unit(key: false, at: 0), track: 0)
+        XCTAssertEqual(try outbound(a).count, 0, "no picture before a key frame")
+        hub.deliver(unit(key: true, at: 1), track: 0)
+        let sentA = try outbound(a)
+        let sentB = try outbound(b)
+        // SPS+PPS in one STAP-A, then the 3001-byte IDR slice in three FU-A fragments.
+        XCTAssertEqual(sentA.count, 4)
+        XCTAssertEqual(sentA.map(\.readableBytes), sentB.map(\.readableBytes))
+        for (x, y) in zip(sentA, sentB) {
+            // Interleaved header ($, channel 0, length) in front of the RTP packet…
+            XCTAssertEqual(x.getInteger(at: x.readerIndex, as: UInt8.self), 0x24)
+            XCTAssertEqual(x.getInteger(at: x.readerIndex + 1, as: UInt8.self), 0)
+            XCTAssertEqual(Int(x.getInteger(at: x.readerIndex + 2, as: UInt16.self)!), x.readableBytes - 4)
+            // …and both viewers were handed the very same bytes in memory: built once.
+            x.withUnsafeReadableBytes { px in
+                y.withUnsafeReadableBytes { py in XCTAssertEqual(px.baseAddress, py.baseAddress) }
+            }
+        }
+        let first = try RTPPacket(parsing: sentA[0].getSlice(at: sentA[0].readerIndex + 4, length: sentA[0].readableBytes - 4)!)
+        XCTAssertEqual(first.header.sequenceNumber, 101, "the unit before the key frame used 100")
+        XCTAssertEqual(first.header.timestamp, 1000 + 3000, "offset + 1/30 s at 90 kHz")
+        XCTAssertEqual(first.header.ssrc, 0x1111_1111)
+        let last = try RTPPacket(parsing: sentA[3].getSlice(at: sentA[3].readerIndex + 4, length: sentA[3].readableBytes - 4)!)
+        XCTAssertTrue(last.header.marker)
+    }
+
+    func testAViewerThatCannotTakeMoreLosesPacketsAloneAndWaitsForAKeyFrame() throws {
+        let hub = makeHub()
+        var requests = 0
+        let slow = EmbeddedChannel(loop: loop)
+        let fast = EmbeddedChannel(loop: loop)
+        _ = try play(hub, on: slow)
+        _ = try play(hub, on: fast)
+        hub.keyFrameRequester = { requests += 1 }
+        hub.deliver(unit(key: true, at: 0), track: 0)
+        _ = try outbound(slow)
+        XCTAssertEqual(try outbound(fast).count, 4)
+
+        slow.isWritable = false
+        hub.deliver(unit(key: false, at: 1), track: 0)
+        XCTAssertEqual(try outbound(slow).count, 0)
+        XCTAssertEqual(try outbound(fast).count, 3)
+        XCTAssertEqual(requests, 1, "a key frame is asked for so the slow viewer can recover")
+
+        slow.isWritable = true
+        hub.deliver(unit(key: false, at: 2), track: 0)
+        XCTAssertEqual(try outbound(slow).count, 0, "a broken picture chain waits for a key frame")
+        XCTAssertEqual(try outbound(fast).count, 3)
+        hub.deliver(unit(key: true, at: 3), track: 0)
+        XCTAssertEqual(try outbound(slow).count, 4)
+        XCTAssertEqual(try outbound(fast).count, 4)
+
+        let slowOutput = hub.tracks[0].outputs.first { if case .interleaved(let c, _, _) = $0.transport { return c === slow } else { return false } }
+        XCTAssertEqual(slowOutput?.statistics.packetsDropped, 3)
+    }
+
+    func testTeardownSendsByeAndStopsTheViewer() throws {
+        let hub = makeHub()
+        let channel = EmbeddedChannel(loop: loop)
+        let session = try play(hub, on: channel)
+        hub.stop(session, goodbye: true)
+        let sent = try outbound(channel)
+        XCTAssertEqual(sent.count, 2)
+        let compound = try RTCPCompound.parse(sent[1])
+        XCTAssertEqual(compound.count, 3)
+        guard case .goodbye(let bye) = compound.last else { return XCTFail("BYE last") }
+        XCTAssertEqual(bye.ssrcs, [0x1111_1111])
+        hub.deliver(unit(key: true, at: 5), track: 0)
+        XCTAssertEqual(try outbound(channel).count, 0)
+        XCTAssertEqual(hub.viewerCount, 0)
+    }
+}

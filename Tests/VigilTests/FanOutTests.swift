@@ -1,0 +1,93 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import ServeWire
+import XCTest
+
+/// Many viewers of one stream share one encoder and one packetizer: every viewer gets every
+/// packet, starting at a key frame named exactly by its RTP-Info.
+final class FanOutTests: XCTestCase {
+    func testTwentyUDPViewersReceiveWithoutGaps() async throws {
+        try await fanOut(udp: 20, tcp: 0)
+    }
+
+    func testUDPAndTCPViewersTogether() async throws {
+        try await fanOut(udp: 5, tcp: 5)
+    }
+
+    private func fanOut(udp: Int, tcp: Int) async throws {
+        let fixture = try await VigilFixture()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var viewers: [TestViewer] = []
+        for i in 0..<(udp + tcp) {
+            viewers.append(try await TestViewer.start(
+                port: fixture.port, url: fixture.url, transport: i < udp ? .udp : .tcp, group: group))
+        }
+        try await Task.sleep(nanoseconds: 3_000_000_000)
+        for viewer in viewers { _ = try await viewer.teardown() }
+        try await Task.sleep(nanoseconds: 200_000_000)
+
+        for (n, viewer) in viewers.enumerated() {
+            let video = viewer.rtpPackets(track: 0)
+            let audio = viewer.rtpPackets(track: 1)
+            XCTAssertEqual(sequenceGaps(video), 0, "viewer \(n) video gaps")
+            XCTAssertEqual(sequenceGaps(audio), 0, "viewer \(n) audio gaps")
+            let pictures = video.filter { $0.header.marker }.count
+            XCTAssertGreaterThanOrEqual(pictures, 60, "viewer \(n) pictures in 3 s")
+            XCTAssertGreaterThanOrEqual(audio.count, 100, "viewer \(n) 20 ms audio packets in 3 s")
+
+            // RTP-Info names the first packet of each track exactly (RFC 2326 §12.33).
+            let videoInfo = try XCTUnwrap(viewer.rtpInfo(track: 0), "RTP-Info for video")
+            let audioInfo = try XCTUnwrap(viewer.rtpInfo(track: 1), "RTP-Info for audio")
+            let firstVideo = try XCTUnwrap(video.first)
+            XCTAssertEqual(firstVideo.header.sequenceNumber, videoInfo.seq, "viewer \(n) first video seq")
+            XCTAssertEqual(firstVideo.header.timestamp, videoInfo.rtptime, "viewer \(n) first video rtptime")
+            XCTAssertEqual(audio.first?.header.sequenceNumber, audioInfo.seq, "viewer \(n) first audio seq")
+            XCTAssertEqual(audio.first?.header.timestamp, audioInfo.rtptime, "viewer \(n) first audio rtptime")
+            XCTAssertTrue(Self.startsKeyFrame(firstVideo), "viewer \(n) starts at a key frame")
+            XCTAssertEqual(firstVideo.header.ssrc, viewer.tracks[0].ssrc, "SSRC announced in SETUP")
+
+            // Every viewer got the same stream: same SSRC and payload types.
+            XCTAssertEqual(video.first?.header.payloadType, 96)
+            XCTAssertEqual(audio.first?.header.payloadType, 0)
+            // And ended with an RTCP BYE for each track.
+            for track in 0..<2 {
+                let byes = viewer.rtcpPackets(track: track).flatMap { $0 }.compactMap { packet -> Goodbye? in
+                    if case .goodbye(let bye) = packet { return bye }
+                    return nil
+                }
+                XCTAssertEqual(byes.first?.ssrcs, viewer.tracks[track].ssrc.map { [$0] }, "viewer \(n) BYE on track \(track)")
+            }
+        }
+        // One packetizer: every viewer got byte-identical packets under the same sequence numbers.
+        let reference = Dictionary(viewers[0].rtpPackets(track: 0).map { ($0.header.sequenceNumber, $0) }, uniquingKeysWith: { a, _ in a })
+        for viewer in viewers.dropFirst() {
+            let common = viewer.rtpPackets(track: 0).filter { reference[$0.header.sequenceNumber] != nil }
+            XCTAssertGreaterThan(common.count, 100)
+            for packet in common { XCTAssertEqual(packet, reference[packet.header.sequenceNumber]) }
+        }
+
+        for viewer in viewers { await viewer.close() }
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+    }
+
+    /// True for the first packet of an IDR access unit: a STAP-A opening with an SPS, an IDR
+    /// slice, or the first FU-A fragment of one (RFC 6184 §5.7.1, §5.8).
+    static func startsKeyFrame(_ packet: RTPPacket) -> Bool {
+        var payload = packet.payload
+        guard let indicator: UInt8 = payload.readInteger() else { return false }
+        switch indicator & 0x1F {
+        case 5, 7: return true
+        case 24:
+            payload.moveReaderIndex(forwardBy: 2)
+            guard let first: UInt8 = payload.readInteger() else { return false }
+            return first & 0x1F == 7
+        case 28:
+            guard let header: UInt8 = payload.readInteger() else { return false }
+            return header & 0x80 != 0 && header & 0x1F == 5
+        default:
+            return false
+        }
+    }
+}

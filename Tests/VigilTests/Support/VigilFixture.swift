@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import MediaCore
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import VigilKit
+import XCTest
+
+/// The real composition root on a free port, run as it runs in production and shut down
+/// gracefully at the end, so every live test also proves shutdown.
+final class VigilFixture: @unchecked Sendable {
+    let vigil: Vigil
+    let group: ServiceGroup
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    static func smallSettings() -> VigilSettings {
+        var settings = VigilSettings()
+        settings.rtsp.host = "127.0.0.1"
+        settings.rtsp.port = 0
+        // Away from the default so a Vigil running on the same machine does not collide.
+        settings.rtsp.udpPortBase = 30_000 + Int.random(in: 0..<1000) * 2
+        settings.video.width = 320
+        settings.video.height = 240
+        settings.video.frameRate = 30
+        settings.video.bitrateKbps = 500
+        settings.video.threads = 1
+        return settings
+    }
+
+    static func testLogger(_ label: String = "vigil-test") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = ProcessInfo.processInfo.environment["VIGIL_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }
+
+    init(settings: VigilSettings = VigilFixture.smallSettings()) async throws {
+        let vigil = try buildVigil(settings: settings, logger: Self.testLogger())
+        let group = vigil.makeServiceGroup(signals: false)
+        self.vigil = vigil
+        self.group = group
+        self.task = Task { try await group.run() }
+        self.port = try await vigil.rtspServer.boundPort()
+    }
+
+    var url: String { "rtsp://127.0.0.1:\(port)/\(vigil.settings.streamPath)" }
+
+    /// Triggers graceful shutdown and waits for every service to end.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+        await vigil.shutdownEventLoops()
+    }
+}
+
+/// Runs a program to completion, with a time limit, and returns its exit status and output.
+struct ProcessResult {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+}
+
+func runProcess(_ executable: String, _ arguments: [String], timeout: Double = 60) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/\(executable)")
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read both pipes while the process runs so a full pipe can never block it.
+    let outData = LockedBox(Data())
+    let errData = LockedBox(Data())
+    let readers = DispatchGroup()
+    readers.enter()
+    DispatchQueue.global().async {
+        outData.value = out.fileHandleForReading.readDataToEndOfFile()
+        readers.leave()
+    }
+    readers.enter()
+    DispatchQueue.global().async {
+        errData.value = err.fileHandleForReading.readDataToEndOfFile()
+        readers.leave()
+    }
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning {
+        process.terminate()
+        usleep(200_000)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    process.waitUntilExit()
+    readers.wait()
+    return ProcessResult(
+        status: process.terminationStatus, stdout: outData.value,
+        stderr: String(decoding: errData.value, as: UTF8.self))
+}
+
+/// A value shared between threads in tests.
+final class LockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: T
+    init(_ value: T) { _value = value }
+    var value: T {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+    func mutate<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&_value) } }
+}
