@@ -1,6 +1,6 @@
 /// The header fields of an RTSP message — RFC 2326 §4.2, §12: ordered (name, value) pairs with
 /// ASCII case-insensitive lookup. Repeated names are kept in order, as they arrived.
-public struct RTSPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
+public struct RTSPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
     struct Field: Hashable, Sendable {
         var name: String
         var value: String
@@ -14,7 +14,13 @@ public struct RTSPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionary
         fields = pairs.map { Field(name: $0.0, value: $0.1) }
     }
 
+    /// `["CSeq": "1", "Public": "OPTIONS"]`, in the order written.
     public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements)
+    }
+
+    /// `[("User-Agent", "a"), ("User-Agent", "b")]`, for repeated names.
+    public init(arrayLiteral elements: (String, String)...) {
         self.init(elements)
     }
 

@@ -77,8 +77,9 @@ public struct SessionDescription: Hashable, Sendable {
         var current: MediaDescription?
         var sawVersion = false
 
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.last == "\r" ? rawLine.dropLast() : rawLine
+        // "\r\n" is one Character in Swift, so both line endings are separators.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (offset, line) in lines.enumerated() {
             if line.isEmpty { continue }
             let lineNumber = offset + 1
             // <type>=<value>
