@@ -95,12 +95,12 @@ final class StreamHubTests: XCTestCase {
 
     func testAViewerThatCannotTakeMoreLosesPacketsAloneAndWaitsForAKeyFrame() throws {
         let hub = makeHub()
-        var requests = 0
+        let requests = Counter()
         let slow = EmbeddedChannel(loop: loop)
         let fast = EmbeddedChannel(loop: loop)
         _ = try play(hub, on: slow)
         _ = try play(hub, on: fast)
-        hub.keyFrameRequester = { requests += 1 }
+        hub.keyFrameRequester = { requests.increment() }
         hub.deliver(unit(key: true, at: 0), track: 0)
         _ = try outbound(slow)
         XCTAssertEqual(try outbound(fast).count, 4)
@@ -109,7 +109,7 @@ final class StreamHubTests: XCTestCase {
         hub.deliver(unit(key: false, at: 1), track: 0)
         XCTAssertEqual(try outbound(slow).count, 0)
         XCTAssertEqual(try outbound(fast).count, 3)
-        XCTAssertEqual(requests, 1, "a key frame is asked for so the slow viewer can recover")
+        XCTAssertEqual(requests.value, 1, "a key frame is asked for so the slow viewer can recover")
 
         slow.isWritable = true
         hub.deliver(unit(key: false, at: 2), track: 0)
@@ -138,4 +138,9 @@ final class StreamHubTests: XCTestCase {
         XCTAssertEqual(try outbound(channel).count, 0)
         XCTAssertEqual(hub.viewerCount, 0)
     }
+}
+
+final class Counter: @unchecked Sendable {
+    private(set) var value = 0
+    func increment() { value += 1 }
 }

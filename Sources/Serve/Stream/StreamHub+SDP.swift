@@ -1,0 +1,41 @@
+import ServeWire
+
+extension StreamHub {
+    /// The stream's session description for DESCRIBE (RFC 4566, RFC 2326 Appendix C):
+    /// one media section per track with its rtpmap, fmtp and control URL.
+    ///
+    /// `c=IN IP4 0.0.0.0` because the address is negotiated by SETUP, not announced here
+    /// (RFC 2326 C.1.7); `a=control:*` makes the Content-Base the aggregate control URL.
+    func sessionDescription(serverAddress: String) -> SessionDescription {
+        let isIPv6 = serverAddress.contains(":")
+        let media = tracks.map { track -> MediaDescription in
+            let config = track.configuration
+            var rtpmap = "\(config.payloadType) \(config.encodingName)/\(config.clockRate)"
+            if let channels = config.channels, channels > 1 { rtpmap += "/\(channels)" }
+            var attributes = [SDPAttribute(name: "rtpmap", value: rtpmap)]
+            if let fmtp = config.formatParameters {
+                attributes.append(SDPAttribute(name: "fmtp", value: "\(config.payloadType) \(fmtp)"))
+            }
+            attributes.append(SDPAttribute(name: "control", value: Track.control(track.index)))
+            return MediaDescription(
+                media: config.kind.rawValue, port: 0, proto: "RTP/AVP", formats: ["\(config.payloadType)"],
+                attributes: attributes)
+        }
+        return SessionDescription(
+            origin: SDPOrigin(
+                sessionID: sdpSessionID, sessionVersion: 1, addressType: isIPv6 ? "IP6" : "IP4", address: serverAddress),
+            sessionName: "Vigil \(path)",
+            connection: SDPConnection(addressType: isIPv6 ? "IP6" : "IP4", address: isIPv6 ? "::" : "0.0.0.0"),
+            attributes: [
+                SDPAttribute(name: "tool", value: "Vigil"),
+                SDPAttribute(name: "type", value: "broadcast"),
+                SDPAttribute(name: "control", value: "*"),
+                SDPAttribute(name: "range", value: "npt=now-"),
+            ],
+            media: media)
+    }
+
+    /// RFC 4566 §5.2 suggests an NTP-format timestamp for the session ID; the video SSRC is as
+    /// unique and stays the same for the life of the stream.
+    var sdpSessionID: UInt64 { UInt64(tracks.first?.configuration.ssrc ?? 1) }
+}
