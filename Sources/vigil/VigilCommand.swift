@@ -7,6 +7,7 @@ import ServiceLifecycle
 import VigilKit
 
 /// `vigil`: parses the command line and hands the settings to the composition root.
+@main
 struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
@@ -98,7 +99,7 @@ struct Run: AsyncParsableCommand {
             let port = try await vigil.rtspServer.boundPort()
             for url in vigil.viewerURLs(port: port) { print("Vigil serving \(url)") }
             // stdout may be a pipe (systemd, a test): say it now, not at exit.
-            fflush(stdout)
+            fflush(nil)
         }
         defer { announce.cancel() }
         do {
@@ -111,4 +112,4 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-await VigilCommand.main()
+
