@@ -86,7 +86,7 @@ final class StreamHubTests: XCTestCase {
             }
         }
         let first = try RTPPacket(parsing: sentA[0].getSlice(at: sentA[0].readerIndex + 4, length: sentA[0].readableBytes - 4)!)
-        XCTAssertEqual(first.header.sequenceNumber, 101, "the unit before the key frame used 100")
+        XCTAssertEqual(first.header.sequenceNumber, 103, "the picture before the key frame took 100…102 (three FU-A fragments)")
         XCTAssertEqual(first.header.timestamp, 1000 + 3000, "offset + 1/30 s at 90 kHz")
         XCTAssertEqual(first.header.ssrc, 0x1111_1111)
         let last = try RTPPacket(parsing: sentA[3].getSlice(at: sentA[3].readerIndex + 4, length: sentA[3].readableBytes - 4)!)

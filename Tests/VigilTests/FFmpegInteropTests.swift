@@ -101,9 +101,9 @@ final class FFmpegInteropTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let videoPath = directory.appendingPathComponent("video.gray").path
         let audioPath = directory.appendingPathComponent("audio.s16").path
-        // SIGINT after 4 s; -e turns it into an end of stream so the files are complete.
+        // SIGINT after 4 s (-e turns it into an end of stream so the files are complete), KILL 3 s later.
         let result = try runProcess("/usr/bin/timeout", [
-            "-s", "INT", "4", "gst-launch-1.0", "-e", "-q",
+            "-k", "3", "-s", "INT", "4", "gst-launch-1.0", "-e", "-q",
             "rtspsrc", "location=\(fixture.url)", "protocols=udp", "latency=200", "name=src",
             "src.", "!", "application/x-rtp,media=video", "!", "rtph264depay", "!", "avdec_h264", "!",
             "videoconvert", "!", "video/x-raw,format=GRAY8", "!", "filesink", "location=\(videoPath)",

@@ -127,14 +127,28 @@ final class UDPReceiver: @unchecked Sendable {
         }
     }
 
-    static func bind(group: any EventLoopGroup) async throws -> UDPReceiver {
+    /// An RTP/RTCP pair on consecutive ports, as real clients bind them (RFC 3550 §11).
+    static func bindPair(group: any EventLoopGroup) async throws -> (rtp: UDPReceiver, rtcp: UDPReceiver) {
+        for _ in 0..<50 {
+            let rtp = try await bind(group: group)
+            guard rtp.port % 2 == 0, rtp.port < 65535 else {
+                await rtp.close()
+                continue
+            }
+            if let rtcp = try? await bind(group: group, port: rtp.port + 1) { return (rtp, rtcp) }
+            await rtp.close()
+        }
+        throw TestClientError.unexpected("no free UDP port pair")
+    }
+
+    static func bind(group: any EventLoopGroup, port: Int = 0) async throws -> UDPReceiver {
         let datagrams = LockedBox<[ByteBuffer]>([])
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Handler(datagrams)) }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: port)
             .get()
         return UDPReceiver(channel: channel, datagrams: datagrams)
     }

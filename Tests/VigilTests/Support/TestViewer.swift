@@ -50,8 +50,7 @@ final class TestViewer: @unchecked Sendable {
             var transportHeader: String
             switch transport {
             case .udp:
-                let rtp = try await UDPReceiver.bind(group: client.group)
-                let rtcp = try await UDPReceiver.bind(group: client.group)
+                let (rtp, rtcp) = try await UDPReceiver.bindPair(group: client.group)
                 state.rtp = rtp
                 state.rtcp = rtcp
                 transportHeader = "RTP/AVP;unicast;client_port=\(rtp.port)-\(rtcp.port)"

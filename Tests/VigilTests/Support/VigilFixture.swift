@@ -93,7 +93,8 @@ func runProcess(_ executable: String, _ arguments: [String], timeout: Double = 6
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
     process.waitUntilExit()
-    readers.wait()
+    // A grandchild may still hold the pipes; do not wait for it forever.
+    _ = readers.wait(timeout: .now() + 5)
     return ProcessResult(
         status: process.terminationStatus, stdout: outData.value,
         stderr: String(decoding: errData.value, as: UTF8.self))
