@@ -37,8 +37,8 @@ final class StreamHubTests: XCTestCase {
         var info: [String] = []
         hub.play(session, baseURL: "rtsp://h/live/") { result in info = (try? result.get()) ?? [] }
         // No encoder to ask for a key frame: it starts at once, waiting for the next one.
-        XCTAssertEqual(info.count, 1)
-        XCTAssertTrue(info[0].hasPrefix("url=rtsp://h/live/trackID=0;seq=\(hub.tracks[0].packetizer.nextSequenceNumber);rtptime="), info[0])
+        // Its RTP time is not known yet, so RTP-Info gives only the sequence number.
+        XCTAssertEqual(info, ["url=rtsp://h/live/trackID=0;seq=\(hub.tracks[0].packetizer.nextSequenceNumber)"])
         // The sender report sent at PLAY: header + compound.
         let header = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))
         XCTAssertEqual(Array(header.readableBytesView.prefix(2)), [0x24, 0x01])

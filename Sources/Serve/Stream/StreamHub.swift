@@ -185,25 +185,26 @@ public final class StreamHub: @unchecked Sendable {
 
     /// Adds the session's outputs to their tracks and returns its RTP-Info entries
     /// (RFC 2326 §12.33): for each track, the sequence number and RTP time of the first
-    /// packet the viewer will get.
+    /// packet the viewer will get. The RTP time is left out where it cannot be known exactly
+    /// (no audio sent yet; video starting without a key frame in hand): the client then takes
+    /// it from the first packet, which is better than a guess.
     private func start(_ session: RTSPSession, baseURL: String, videoStart: (track: Int, sequence: UInt16, timestamp: UInt32)?) -> [String] {
         var info: [String] = []
-        let now = MediaClock.now()
         for (index, output) in session.outputs.sorted(by: { $0.key < $1.key }) {
             let track = tracks[index]
             let sequence: UInt16
-            let timestamp: UInt32
+            let timestamp: UInt32?
             if let videoStart, videoStart.track == index {
                 sequence = videoStart.sequence
                 timestamp = videoStart.timestamp
                 output.waitingForKeyFrame = true  // released by the key frame being delivered now
             } else if track.configuration.kind == .audio {
                 sequence = track.packetizer.nextSequenceNumber
-                timestamp = track.nextAudioTimestamp ?? track.clock.timestamp(at: now)
+                timestamp = track.nextAudioTimestamp
                 output.waitingForKeyFrame = false
             } else {
                 sequence = track.packetizer.nextSequenceNumber
-                timestamp = track.clock.timestamp(at: now)
+                timestamp = nil
                 output.waitingForKeyFrame = true
             }
             if !track.outputs.contains(where: { $0 === output }) {
@@ -213,7 +214,9 @@ public final class StreamHub: @unchecked Sendable {
                     track.outputsByAddress[rtcp] = output
                 }
             }
-            info.append("url=\(baseURL)\(Track.control(index));seq=\(sequence);rtptime=\(timestamp)")
+            var entry = "url=\(baseURL)\(Track.control(index));seq=\(sequence)"
+            if let timestamp { entry += ";rtptime=\(timestamp)" }
+            info.append(entry)
         }
         // A sender report right away lets the viewer put audio and video on one timeline
         // from its first packets instead of after the first regular RTCP interval.

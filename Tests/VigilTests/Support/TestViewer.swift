@@ -112,15 +112,15 @@ final class TestViewer: @unchecked Sendable {
         }
     }
 
-    /// The RTP-Info entry of the PLAY response for a track: (seq, rtptime).
-    func rtpInfo(track: Int) -> (seq: UInt16, rtptime: UInt32)? {
+    /// The RTP-Info entry of the PLAY response for a track: seq, and rtptime when given.
+    func rtpInfo(track: Int) -> (seq: UInt16, rtptime: UInt32?)? {
         guard let value = playResponse?.headers["RTP-Info"] else { return nil }
         for entry in value.split(separator: ",") {
             let fields = entry.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let url = fields.first(where: { $0.hasPrefix("url=") })?.dropFirst(4), url == tracks[track].control[...] else { continue }
             let seq = fields.first(where: { $0.hasPrefix("seq=") }).flatMap { UInt16($0.dropFirst(4)) }
             let time = fields.first(where: { $0.hasPrefix("rtptime=") }).flatMap { UInt32($0.dropFirst(8)) }
-            if let seq, let time { return (seq, time) }
+            if let seq { return (seq, time) }
         }
         return nil
     }
