@@ -26,6 +26,11 @@ public final class Vigil: Sendable {
         self.logger = logger
     }
 
+    /// The H.264 parameter sets the stream announces (from the encoder itself).
+    public var encoderParameterSets: (sps: [UInt8], pps: [UInt8]) {
+        (pipeline.videoEncoder.sps, pipeline.videoEncoder.pps)
+    }
+
     /// The services in start order; graceful shutdown runs in reverse, so the RTSP server
     /// says BYE to its viewers before the pipeline stops.
     public var services: [any Service] { [pipeline, rtspServer] }

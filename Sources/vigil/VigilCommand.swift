@@ -35,6 +35,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "x264 threads (0 = auto).") var threads = 0
     @Option(help: "Synthetic picture: moving or noise.") var pattern: String = "moving"
     @Option(help: "Audio codec: pcmu or pcma.") var audioCodec = "pcmu"
+    @Option(help: "Synthetic audio sample rate (8000 uses PCMU/PCMA's static payload types).") var audioRate = 8000
     @Flag(help: "Serve video only.") var noAudio = false
     @Option(help: "Raw video input (file or FIFO) instead of the synthetic picture.") var rawVideo: String?
     @Option(help: "Raw video pixel format: yuyv or i420.") var rawVideoFormat = "i420"
@@ -52,6 +53,7 @@ struct Run: AsyncParsableCommand {
         guard (16...100_000).contains(bitrate) else { throw ValidationError("--bitrate must be 16...100000 kbit/s, got \(bitrate)") }
         guard SyntheticVideoSettings.Pattern(rawValue: pattern) != nil else { throw ValidationError("--pattern must be moving or noise") }
         guard VigilSettings.Audio.Codec(rawValue: audioCodec) != nil else { throw ValidationError("--audio-codec must be pcmu or pcma") }
+        guard (8000...48000).contains(audioRate) else { throw ValidationError("--audio-rate must be 8000...48000") }
         guard ["yuyv", "i420"].contains(rawVideoFormat) else { throw ValidationError("--raw-video-format must be yuyv or i420") }
         guard (200...65_000).contains(mtu) else { throw ValidationError("--mtu must be 200...65000") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
@@ -82,6 +84,7 @@ struct Run: AsyncParsableCommand {
         settings.video.threads = threads
         settings.video.pattern = SyntheticVideoSettings.Pattern(rawValue: pattern) ?? .moving
         settings.audio.enabled = !noAudio
+        settings.audio.sampleRate = audioRate
         settings.audio.codec = VigilSettings.Audio.Codec(rawValue: audioCodec) ?? .pcmu
         settings.mtu = mtu
         if rawVideo != nil || rawAudio != nil {

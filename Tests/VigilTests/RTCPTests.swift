@@ -33,12 +33,14 @@ final class RTCPTests: XCTestCase {
             // The report's wall clock is now.
             let now = Double(MediaClock.wallClockNanoseconds()) / 1e9 + 2_208_988_800
             XCTAssertEqual(Self.seconds(b.ntp), now, accuracy: 10)
-            // The report's RTP time sits on the same timeline as the packets: within a
-            // second of the newest packet sent before it.
+            // The report's RTP time sits on the packets' timeline (a random 32-bit offset
+            // would not): between the first packet's time and half a second past the last's.
             let packets = viewer.rtpPackets(track: track)
-            if let last = packets.last {
-                let gap = Double(Int32(bitPattern: b.rtpTimestamp &- last.header.timestamp)) / clockRate
-                XCTAssertLessThan(abs(gap), 1.0, "track \(track) SR RTP time near the packets'")
+            if let first = packets.first, let last = packets.last {
+                let afterFirst = Double(Int32(bitPattern: b.rtpTimestamp &- first.header.timestamp)) / clockRate
+                let afterLast = Double(Int32(bitPattern: b.rtpTimestamp &- last.header.timestamp)) / clockRate
+                XCTAssertGreaterThan(afterFirst, -0.1, "track \(track) SR after the first packet")
+                XCTAssertLessThan(afterLast, 0.5, "track \(track) SR not past the last packet")
             }
             for compound in viewer.rtcpPackets(track: track) {
                 guard case .senderReport = compound.first else {
