@@ -30,7 +30,15 @@ let package = Package(
         // libx264, entered once, imported only by Encode.
         .systemLibrary(name: "CX264", pkgConfig: "x264", providers: [.apt(["libx264-dev"])]),
 
-        .target(name: "Capture", dependencies: ["MediaCore"], swiftSettings: swiftSettings),
+        // libv4l2 (cameras) and libasound (microphones), entered once, imported only by Capture.
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+
+        .target(
+            name: "Capture",
+            dependencies: ["MediaCore", "CV4L2", "CALSA", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Encode", dependencies: ["MediaCore", "CX264"], swiftSettings: swiftSettings),
         .target(
             name: "ServeWire",
@@ -72,7 +80,10 @@ let package = Package(
         ),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "MediaCore"]),
+        .testTarget(
+            name: "CaptureTests",
+            dependencies: ["Capture", "MediaCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "Capture", "MediaCore"]),
         .testTarget(
             name: "ServeWireTests",

@@ -14,10 +14,18 @@ public final class Vigil: Sendable {
     public let pipeline: MediaPipeline
     public let hub: StreamHub
     public let settings: VigilSettings
+    /// The camera and microphone, when the stream has them (for status and tests).
+    public let camera: CameraSource?
+    public let microphone: MicrophoneSource?
     let eventLoopGroup: MultiThreadedEventLoopGroup
     let logger: Logger
 
-    init(rtspServer: RTSPServer, pipeline: MediaPipeline, hub: StreamHub, settings: VigilSettings, eventLoopGroup: MultiThreadedEventLoopGroup, logger: Logger) {
+    init(
+        rtspServer: RTSPServer, pipeline: MediaPipeline, hub: StreamHub, settings: VigilSettings,
+        camera: CameraSource?, microphone: MicrophoneSource?, eventLoopGroup: MultiThreadedEventLoopGroup, logger: Logger
+    ) {
+        self.camera = camera
+        self.microphone = microphone
         self.rtspServer = rtspServer
         self.pipeline = pipeline
         self.hub = hub
@@ -63,19 +71,60 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
     let anchor = WallClockAnchor.now()
 
     var video = settings.video
-    var rawVideo: RawVideoInputSettings?
-    var rawAudio: RawAudioInputSettings?
-    if case .rawInput(let v, let a) = settings.source {
-        rawVideo = v
-        rawAudio = a
-        if let v {
-            video.width = v.width
-            video.height = v.height
-            video.frameRate = v.frameRate
+    var audioSampleRate = settings.audio.sampleRate
+    if case .rawInput(let raw) = settings.audioSource { audioSampleRate = raw.sampleRate }
+
+    // Sources feed the pipeline's queues. The video source comes first: a camera's mode
+    // decides the stream's size and rate.
+    let videoQueue = BoundedQueue<RawFrame>(capacity: MediaPipeline.videoQueueCapacity)
+    let audioQueue = BoundedQueue<PCMChunk>(capacity: MediaPipeline.audioQueueCapacity)
+    var starts: [@Sendable () -> Void] = []
+    var stops: [@Sendable () -> Void] = []
+    var camera: CameraSource?
+    switch settings.videoSource {
+    case .rawInput(let raw):
+        video.width = raw.width
+        video.height = raw.height
+        video.frameRate = raw.frameRate
+        let source = try RawVideoInputSource(settings: raw, epoch: epoch, output: videoQueue)
+        starts.append { source.start() }
+        stops.append { source.stop() }
+    case .camera(let path):
+        let request = CameraRequest(width: video.width, height: video.height, frameRate: video.frameRate)
+        let source = try CameraSource(settings: CameraSettings(path: path, request: request), output: videoQueue, logger: logger)
+        video.width = source.selection.width
+        video.height = source.selection.height
+        video.frameRate = source.selection.frameRate
+        camera = source
+        starts.append { source.start() }
+        stops.append { source.stop() }
+    case .synthetic:
+        let synthetic = SyntheticVideoSettings(width: video.width, height: video.height, frameRate: video.frameRate, pattern: video.pattern)
+        let source = SyntheticVideoSource(settings: synthetic, epoch: epoch, output: videoQueue)
+        starts.append { source.start() }
+        stops.append { source.stop() }
+    }
+    var microphone: MicrophoneSource?
+    if settings.audio.enabled {
+        switch settings.audioSource {
+        case .rawInput(let raw):
+            let source = try RawAudioInputSource(settings: raw, epoch: epoch, output: audioQueue)
+            starts.append { source.start() }
+            stops.append { source.stop() }
+        case .microphone(let name):
+            let source = try MicrophoneSource(
+                settings: MicrophoneSettings(name: name, sampleRate: audioSampleRate, channels: 1), output: audioQueue, logger: logger)
+            microphone = source
+            starts.append { source.start() }
+            stops.append { source.stop() }
+        case .synthetic:
+            var synthetic = SyntheticAudioSettings()
+            synthetic.sampleRate = audioSampleRate
+            let source = SyntheticAudioSource(settings: synthetic, epoch: epoch, output: audioQueue)
+            starts.append { source.start() }
+            stops.append { source.stop() }
         }
     }
-    var audioSampleRate = settings.audio.sampleRate
-    if let rawAudio { audioSampleRate = rawAudio.sampleRate }
 
     let encoderSettings = H264Settings(
         width: video.width, height: video.height, frameRate: video.frameRate,
@@ -114,38 +163,6 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
     let hub = StreamHub(configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, logger: logger)
     hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
 
-    // Sources feed the pipeline's queues.
-    let videoQueue = BoundedQueue<RawFrame>(capacity: MediaPipeline.videoQueueCapacity)
-    let audioQueue = BoundedQueue<PCMChunk>(capacity: MediaPipeline.audioQueueCapacity)
-    var starts: [@Sendable () -> Void] = []
-    var stops: [@Sendable () -> Void] = []
-    if let rawVideo {
-        let source = try RawVideoInputSource(settings: rawVideo, epoch: epoch, output: videoQueue)
-        starts.append { source.start() }
-        stops.append { source.stop() }
-    } else {
-        var synthetic = SyntheticVideoSettings()
-        synthetic.width = video.width
-        synthetic.height = video.height
-        synthetic.frameRate = video.frameRate
-        synthetic.pattern = video.pattern
-        let source = SyntheticVideoSource(settings: synthetic, epoch: epoch, output: videoQueue)
-        starts.append { source.start() }
-        stops.append { source.stop() }
-    }
-    if settings.audio.enabled {
-        if let rawAudio {
-            let source = try RawAudioInputSource(settings: rawAudio, epoch: epoch, output: audioQueue)
-            starts.append { source.start() }
-            stops.append { source.stop() }
-        } else {
-            var synthetic = SyntheticAudioSettings()
-            synthetic.sampleRate = audioSampleRate
-            let source = SyntheticAudioSource(settings: synthetic, epoch: epoch, output: audioQueue)
-            starts.append { source.start() }
-            stops.append { source.stop() }
-        }
-    }
     let pipeline = MediaPipeline(
         hub: hub, videoEncoder: videoEncoder, audioEncoder: audioEncoder,
         videoQueue: videoQueue, audioQueue: audioQueue,
@@ -153,5 +170,7 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
         stopSources: { [stops] in stops.forEach { $0() } },
         logger: logger)
     let server = RTSPServer(configuration: settings.rtsp, hubs: [hub], eventLoop: eventLoop, logger: logger)
-    return Vigil(rtspServer: server, pipeline: pipeline, hub: hub, settings: settings, eventLoopGroup: eventLoopGroup, logger: logger)
+    return Vigil(
+        rtspServer: server, pipeline: pipeline, hub: hub, settings: settings, camera: camera, microphone: microphone,
+        eventLoopGroup: eventLoopGroup, logger: logger)
 }

@@ -5,12 +5,24 @@ import Serve
 /// Everything the daemon needs to know to run, with the defaults a newcomer gets: the
 /// synthetic source at 1280x720/30 fps, H.264 at 2 Mbit/s, PCMU at 8 kHz, RTSP on 8554.
 public struct VigilSettings: Sendable {
-    public enum Source: Sendable, Hashable {
-        /// The built-in moving test picture and tone, with sync marks.
+    /// Where pictures come from.
+    public enum VideoSource: Sendable, Hashable {
+        /// The built-in moving test picture, with sync marks.
         case synthetic
-        /// Raw frames and/or raw S16LE audio from files or FIFOs. A missing half falls back
-        /// to the synthetic source for that medium.
-        case rawInput(video: RawVideoInputSettings?, audio: RawAudioInputSettings?)
+        /// Raw frames from a file or FIFO.
+        case rawInput(RawVideoInputSettings)
+        /// A V4L2 camera (`/dev/video0`); size and rate from `video`, nearest mode if needed.
+        case camera(path: String)
+    }
+
+    /// Where sound comes from.
+    public enum AudioSource: Sendable, Hashable {
+        /// The built-in tone, with a beep at every sync mark.
+        case synthetic
+        /// Raw S16LE from a file or FIFO.
+        case rawInput(RawAudioInputSettings)
+        /// An ALSA capture PCM (`default`, `hw:1,0`, `plughw:…`).
+        case microphone(name: String)
     }
 
     public struct Video: Sendable, Hashable {
@@ -41,7 +53,8 @@ public struct VigilSettings: Sendable {
     }
 
     public var streamPath = "live"
-    public var source: Source = .synthetic
+    public var videoSource: VideoSource = .synthetic
+    public var audioSource: AudioSource = .synthetic
     public var video = Video()
     public var audio = Audio()
     public var rtsp = RTSPServer.Configuration()

@@ -12,7 +12,7 @@ struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Camera appliance: live H.264 + G.711 over RTSP/RTP.",
-        subcommands: [Run.self],
+        subcommands: [Run.self, Devices.self],
         defaultSubcommand: Run.self)
 }
 
@@ -37,6 +37,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Audio codec: pcmu or pcma.") var audioCodec = "pcmu"
     @Option(help: "Synthetic audio sample rate (8000 uses PCMU/PCMA's static payload types).") var audioRate = 8000
     @Flag(help: "Serve video only.") var noAudio = false
+    @Option(help: "V4L2 camera to stream (e.g. /dev/video0); see `vigil devices`.") var camera: String?
+    @Option(help: "ALSA capture PCM to stream (e.g. hw:1,0, plughw:CARD=U0x46d0x825, default).") var microphone: String?
     @Option(help: "Raw video input (file or FIFO) instead of the synthetic picture.") var rawVideo: String?
     @Option(help: "Raw video pixel format: yuyv or i420.") var rawVideoFormat = "i420"
     @Option(help: "Raw S16LE mono audio input (file or FIFO).") var rawAudio: String?
@@ -87,13 +89,16 @@ struct Run: AsyncParsableCommand {
         settings.audio.sampleRate = audioRate
         settings.audio.codec = VigilSettings.Audio.Codec(rawValue: audioCodec) ?? .pcmu
         settings.mtu = mtu
-        if rawVideo != nil || rawAudio != nil {
-            let video = rawVideo.map {
-                RawVideoInputSettings(
-                    path: $0, format: rawVideoFormat == "yuyv" ? .yuyv : .i420, width: width, height: height, frameRate: fps)
-            }
-            let audio = rawAudio.map { RawAudioInputSettings(path: $0, sampleRate: rawAudioRate) }
-            settings.source = .rawInput(video: video, audio: audio)
+        if let camera {
+            settings.videoSource = .camera(path: camera)
+        } else if let rawVideo {
+            settings.videoSource = .rawInput(RawVideoInputSettings(
+                path: rawVideo, format: rawVideoFormat == "yuyv" ? .yuyv : .i420, width: width, height: height, frameRate: fps))
+        }
+        if let microphone {
+            settings.audioSource = .microphone(name: microphone)
+        } else if let rawAudio {
+            settings.audioSource = .rawInput(RawAudioInputSettings(path: rawAudio, sampleRate: rawAudioRate))
         }
 
         let vigil = try buildVigil(settings: settings, logger: logger)
