@@ -64,8 +64,6 @@ public final class Vigil: Sendable {
 /// timestamp offsets, the CNAME) is drawn here and nowhere else.
 public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil {
     var random = SystemRandomNumberGenerator()
-    let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.networkThreads))
-    let eventLoop = eventLoopGroup.next()
     // Sources start a little after the epoch so the first frame is not already late.
     let epoch = MediaClock.now() + .milliseconds(50)
     let anchor = WallClockAnchor.now()
@@ -160,6 +158,9 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
     let stream = StreamConfiguration(
         path: settings.streamPath, tracks: tracks, mtu: settings.mtu, cname: cname,
         sessionBandwidthKbps: video.bitrateKbps + audioKbps)
+    // Event loops last: nothing above may leave threads behind when it throws.
+    let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.networkThreads))
+    let eventLoop = eventLoopGroup.next()
     let hub = StreamHub(configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, logger: logger)
     hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
 
