@@ -13,6 +13,10 @@ public struct SyntheticAudioSettings: Sendable, Hashable {
     public var beepDuration: MediaDuration
     public var beepLevelDBFS: Double
     public var syncMarkInterval: MediaDuration
+    /// Hands each chunk over this long after its last sample was captured, its instant
+    /// unchanged: audio that reaches Vigil late (a slow USB path, a deep driver buffer), to
+    /// show that sender reports, not arrival order, carry the sync.
+    public var deliveryDelay: MediaDuration = MediaDuration(nanoseconds: 0)
 
     public init(
         sampleRate: Int = 8000, channels: Int = 1, chunkDuration: MediaDuration = .milliseconds(20),
@@ -65,7 +69,7 @@ public final class SyntheticAudioSource: @unchecked Sendable {
             while !thread.isStopRequested {
                 let chunk = Self.makeChunk(settings: settings, index: index, epoch: epoch)
                 // A chunk is captured when its last sample is: that is when it can be sent.
-                MediaClock.sleep(until: chunk.instant + chunk.duration)
+                MediaClock.sleep(until: chunk.instant + chunk.duration + settings.deliveryDelay)
                 output.push(chunk)
                 counters.addProduced()
                 index += 1

@@ -118,6 +118,7 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
         case .synthetic:
             var synthetic = SyntheticAudioSettings()
             synthetic.sampleRate = audioSampleRate
+            synthetic.deliveryDelay = settings.audio.syntheticDeliveryDelay
             let source = SyntheticAudioSource(settings: synthetic, epoch: epoch, output: audioQueue)
             starts.append { source.start() }
             stops.append { source.stop() }

@@ -49,6 +49,8 @@ public struct VigilSettings: Sendable {
         public var enabled = true
         public var codec: Codec = .pcmu
         public var sampleRate = 8000
+        /// Synthetic source only: deliver audio this late (instants unchanged). For sync tests.
+        public var syntheticDeliveryDelay = MediaDuration(nanoseconds: 0)
         public init() {}
     }
 

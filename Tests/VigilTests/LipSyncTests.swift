@@ -1,0 +1,81 @@
+import Foundation
+import MediaCore
+import XCTest
+
+/// Lip sync measured at a real receiver: ffmpeg plays the stream, puts audio and video on
+/// one timeline from Vigil's RTCP sender reports, and we find each white sync picture
+/// (`showinfo`: mean luma) and each beep onset (`silencedetect`: end of silence) on it.
+final class LipSyncTests: XCTestCase {
+    /// Target of the design: |offset| ≤ 5 ms median, ≤ one picture (33 ms) worst case.
+    static let medianLimit = 0.005
+    static let worstLimit = 1.0 / 30
+
+    func testAudioAndVideoPlayInSyncOverUDP() async throws {
+        let offsets = try await measure(transport: "udp", audioDelay: .milliseconds(0))
+        try assertInSync(offsets, "UDP")
+    }
+
+    func testAudioAndVideoPlayInSyncOverTCP() async throws {
+        let offsets = try await measure(transport: "tcp", audioDelay: .milliseconds(0))
+        try assertInSync(offsets, "TCP")
+    }
+
+    /// Audio reaches Vigil 150 ms after the pictures of the same instant, with the right
+    /// capture instants: the sender reports, not arrival order, carry the sync.
+    func testLateAudioWithRightInstantsStillPlaysInSync() async throws {
+        let offsets = try await measure(transport: "udp", audioDelay: .milliseconds(150))
+        try assertInSync(offsets, "audio 150 ms late")
+    }
+
+    private func assertInSync(_ offsets: [Double], _ name: String) throws {
+        XCTAssertGreaterThanOrEqual(offsets.count, 2, "\(name): sync marks found")
+        guard !offsets.isEmpty else { return }
+        let sorted = offsets.sorted()
+        let median = sorted[sorted.count / 2]
+        let worst = offsets.map(abs).max() ?? 0
+        print("lip sync \(name): offsets (audio − video) ms = \(offsets.map { String(format: "%.2f", $0 * 1000) }), median \(String(format: "%.2f", median * 1000)) ms")
+        XCTAssertLessThanOrEqual(abs(median), Self.medianLimit, "\(name) median offset")
+        XCTAssertLessThanOrEqual(worst, Self.worstLimit, "\(name) worst offset")
+    }
+
+    /// Audio-minus-video offsets, in seconds, one per sync mark seen.
+    private func measure(transport: String, audioDelay: MediaDuration) async throws -> [Double] {
+        var settings = VigilFixture.smallSettings()
+        settings.audio.syntheticDeliveryDelay = audioDelay
+        let fixture = try await VigilFixture(settings: settings)
+        let result = try runProcess("ffmpeg", [
+            "-nostdin", "-hide_banner", "-loglevel", "info", "-rtsp_transport", transport, "-t", "6.5", "-i", fixture.url,
+            "-map", "0:v:0", "-vf", "showinfo", "-f", "null", "-",
+            "-map", "0:a:0", "-af", "silencedetect=n=-20dB:d=0.05", "-f", "null", "-",
+        ], timeout: 40)
+        try await fixture.stop()
+        XCTAssertEqual(result.status, 0)
+        return Self.offsets(ffmpegLog: result.stderr)
+    }
+
+    /// Pairs each white picture with the beep onset nearest to it (within 0.5 s).
+    static func offsets(ffmpegLog: String) -> [Double] {
+        var whites: [Double] = []
+        var onsets: [Double] = []
+        for line in ffmpegLog.split(separator: "\n") {
+            if line.contains("showinfo"), let time = value(after: "pts_time:", in: line), let mean = value(after: "mean:[", in: line), mean > 230 {
+                whites.append(time)
+            } else if line.contains("silence_end:"), let time = value(after: "silence_end:", in: line),
+                let duration = value(after: "silence_duration:", in: line), duration > 0.5
+            {
+                // A real onset follows a long silence; the end of the input also "ends" one.
+                onsets.append(time)
+            }
+        }
+        return whites.compactMap { white in
+            guard let onset = onsets.min(by: { abs($0 - white) < abs($1 - white) }), abs(onset - white) < 0.5 else { return nil }
+            return onset - white
+        }
+    }
+
+    static func value(after key: String, in line: Substring) -> Double? {
+        guard let range = line.range(of: key) else { return nil }
+        let rest = line[range.upperBound...].drop { $0 == " " }
+        return Double(rest.prefix { "0123456789.-".contains($0) })
+    }
+}
