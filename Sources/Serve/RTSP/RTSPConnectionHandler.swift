@@ -210,7 +210,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
                 trackIndex: trackIndex,
                 transport: .interleaved(channel: channel, rtp: pair.rtp, rtcp: pair.rtcp), session: session)
             rtcpChannels[pair.rtcp] = output
-            replyTransport = "RTP/AVP/TCP;unicast;interleaved=\(pair.rtp)-\(pair.rtcp);ssrc=\(ssrcText)"
+            replyTransport = "\(spec.profile)/TCP;unicast;interleaved=\(pair.rtp)-\(pair.rtcp);ssrc=\(ssrcText)"
         } else {
             guard let clientPorts = spec.clientPort, let peerIP = channel.remoteAddress?.ipAddress,
                 let udp = hub.tracks[trackIndex].udp,
@@ -225,7 +225,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             output = TrackOutput(trackIndex: trackIndex, transport: .udp(rtp: rtpAddress, rtcp: rtcpAddress), session: session)
             let rtcpPort = rtcpAddress.port ?? (clientPorts.lowerBound + 1)
             replyTransport =
-                "RTP/AVP;unicast;client_port=\(clientPorts.lowerBound)-\(rtcpPort);server_port=\(udp.rtpPort)-\(udp.rtcpPort);ssrc=\(ssrcText)"
+                "\(spec.profile);unicast;client_port=\(clientPorts.lowerBound)-\(rtcpPort);server_port=\(udp.rtpPort)-\(udp.rtcpPort);ssrc=\(ssrcText)"
         }
         if let old = session.outputs[trackIndex] {
             rtcpChannels = rtcpChannels.filter { $0.value !== old }
@@ -241,7 +241,8 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
     }
 
     private static func isSupported(_ spec: TransportSpec, udpAvailable: Bool) -> Bool {
-        guard spec.profile == "RTP/AVP", !spec.isMulticast else { return false }
+        // RTP/AVPF (RFC 4585) is AVP plus feedback, which Vigil takes either way.
+        guard spec.profile == "RTP/AVP" || spec.profile == "RTP/AVPF", !spec.isMulticast else { return false }
         switch spec.lowerTransport {
         case .tcp: return true
         case .udp: return udpAvailable && spec.clientPort != nil

@@ -123,6 +123,9 @@ extension StreamHub {
             case .goodbye:
                 output.statistics.byeReceived = true
                 continue
+            case .other:
+                if let feedback = FeedbackMessage(packet) { handle(feedback, from: output, track: track) }
+                continue
             default: continue
             }
             for report in reports where report.ssrc == track.configuration.ssrc {
@@ -142,6 +145,40 @@ extension StreamHub {
                 ])
             }
         }
+    }
+
+    /// Repair a viewer asked for: a key frame (PLI, FIR; rate-limited across viewers, since
+    /// the encoder is shared), or the packets it lost sent again from the history (generic
+    /// NACK; plain resends in the original stream, RFC 4585 §6.2.1).
+    func handle(_ feedback: FeedbackMessage, from output: TrackOutput, track: Track) {
+        let ssrc = track.configuration.ssrc
+        if feedback.asksForKeyFrame(of: ssrc) {
+            output.statistics.keyFrameRequests += 1
+            logger.debug("key frame requested", metadata: ["session": "\(output.session.id)"])
+            requestKeyFrame()
+            return
+        }
+        guard case .genericNACK(_, let source, let lost) = feedback, source == ssrc else { return }
+        output.statistics.nacksReceived += 1
+        let packets = lost.compactMap { track.packet(sequence: $0) }
+        for packet in packets {
+            switch output.transport {
+            case .udp(let address, _):
+                track.udp?.rtp.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil)
+            case .interleaved(let channel, let rtpChannel, _):
+                guard channel.isWritable else { continue }
+                var header = channel.allocator.buffer(capacity: Self.interleavedHeaderSize)
+                InterleavedFrame.writeHeader(channel: rtpChannel, length: packet.readableBytes, into: &header)
+                channel.write(header, promise: nil)
+                channel.write(packet, promise: nil)
+            }
+        }
+        switch output.transport {
+        case .udp: track.udp?.rtp.flush()
+        case .interleaved(let channel, _, _): channel.flush()
+        }
+        track.resentPackets += UInt64(packets.count)
+        output.statistics.packetsResent += UInt64(packets.count)
     }
 
     /// Ends the stream: BYE to every viewer, timers cancelled, sockets closed.

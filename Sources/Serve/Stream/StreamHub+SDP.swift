@@ -16,6 +16,13 @@ extension StreamHub {
             if let fmtp = config.formatParameters {
                 attributes.append(SDPAttribute(name: "fmtp", value: "\(config.payloadType) \(fmtp)"))
             }
+            if config.kind == .video {
+                // RFC 4585 §4.2 / RFC 5104 §7.1: receivers may ask for lost packets and key
+                // frames. Offered on RTP/AVP so clients that know nothing of AVPF still play.
+                for feedback in ["nack", "nack pli", "ccm fir"] {
+                    attributes.append(SDPAttribute(name: "rtcp-fb", value: "\(config.payloadType) \(feedback)"))
+                }
+            }
             attributes.append(SDPAttribute(name: "control", value: Track.control(track.index)))
             return MediaDescription(
                 media: config.kind.rawValue, port: 0, proto: "RTP/AVP", formats: ["\(config.payloadType)"],

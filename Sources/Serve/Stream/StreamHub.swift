@@ -92,6 +92,9 @@ public final class StreamHub: @unchecked Sendable {
             track.packets[i].setInteger(defaultChannel, at: start + 1)
             track.packets[i].setInteger(UInt16(truncatingIfNeeded: length), at: start + 2)
         }
+        if isVideo {
+            for packet in track.packets { track.remember(packet) }
+        }
         fanOut(track: track, isKeyFrame: unit.isKeyFrame, isVideo: isVideo, defaultChannel: defaultChannel)
     }
 

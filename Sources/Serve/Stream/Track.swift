@@ -26,10 +26,18 @@ final class Track {
     var sentFirstReport = false
     /// Running average of compound RTCP packet size (RFC 3550 §6.3.3 avg_rtcp_size).
     var averageRTCPSize: Double = 100
+    /// The last packets sent, by sequence number modulo the capacity, for NACK resends. The
+    /// buffers are the ones already sent (shared storage), so keeping them costs no copy.
+    var history: [ByteBuffer?]
+    /// 1024 packets: about four seconds of a 2 Mbit/s stream — longer than any NACK
+    /// that can still arrive in time to be useful (RFC 4585 §3.5: feedback within an RTT).
+    static let historyCapacity = 1024
+    var resentPackets: UInt64 = 0
 
     init(index: Int, configuration: TrackConfiguration, mtu: Int, epoch: MediaInstant) {
         self.index = index
         self.configuration = configuration
+        self.history = [ByteBuffer?](repeating: nil, count: Self.historyCapacity)
         self.clock = RTPClock(clockRate: configuration.clockRate, timestampOffset: configuration.timestampOffset, epoch: epoch)
         let headroom = StreamHub.interleavedHeaderSize
         switch configuration.codec {
@@ -42,6 +50,20 @@ final class Track {
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         }
+    }
+
+    /// Keeps `packet` for resends.
+    func remember(_ packet: ByteBuffer) {
+        guard let sequence = packet.getInteger(at: packet.readerIndex + 2, as: UInt16.self) else { return }
+        history[Int(sequence) % Self.historyCapacity] = packet
+    }
+
+    /// A packet still in the history, if `sequence` has not been overwritten since.
+    func packet(sequence: UInt16) -> ByteBuffer? {
+        guard let packet = history[Int(sequence) % Self.historyCapacity],
+            packet.getInteger(at: packet.readerIndex + 2, as: UInt16.self) == sequence
+        else { return nil }
+        return packet
     }
 
     /// The control attribute of track `index`, relative to the stream's Content-Base.

@@ -49,6 +49,11 @@ public struct ViewerStatistics: Sendable, Hashable {
     /// Round-trip time from the last report's LSR/DLSR.
     public var roundTripSeconds: Double?
     public var byeReceived = false
+    /// PLI and FIR messages from this viewer.
+    public var keyFrameRequests: UInt64 = 0
+    public var nacksReceived: UInt64 = 0
+    /// Packets sent again after a NACK.
+    public var packetsResent: UInt64 = 0
 
     public init() {}
 }

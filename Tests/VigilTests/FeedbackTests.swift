@@ -1,0 +1,69 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Serve
+import ServeWire
+import XCTest
+
+/// RTCP feedback from a viewer: PLI and FIR get a key frame, generic NACK gets the lost
+/// packets again (RFC 4585, RFC 5104).
+final class FeedbackTests: XCTestCase {
+    func testPLIAndFIRBringAKeyFrame() async throws {
+        let fixture = try await VigilFixture()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
+        let ssrc = try XCTUnwrap(viewer.tracks[0].ssrc)
+        let ports = try XCTUnwrap(viewer.tracks[0].serverPorts)
+        for message in [
+            FeedbackMessage.pictureLossIndication(sender: 0xABCD, mediaSource: ssrc),
+            .fullIntraRequest(sender: 0xABCD, requests: [.init(ssrc: ssrc, sequenceNumber: 1)]),
+        ] {
+            // Past the join's own key frame and the 500 ms rate limit.
+            try await Task.sleep(nanoseconds: 700_000_000)
+            let before = viewer.rtpPackets(track: 0).count
+            var buffer = ByteBuffer()
+            RTCPCompound.write([.receiverReport(ReceiverReport(ssrc: 0xABCD, reports: [])), message.packet], into: &buffer)
+            try await viewer.tracks[0].rtcp!.send(buffer, to: ports.upperBound)
+            try await Task.sleep(nanoseconds: 300_000_000)
+            let after = Array(viewer.rtpPackets(track: 0)[before...])
+            XCTAssertTrue(after.contains(where: FanOutTests.startsKeyFrame), "\(message): a key frame within 300 ms (regular interval is 2 s)")
+        }
+        let stats = try await fixture.vigil.hub.viewerSnapshots().first { $0.track == 0 }?.statistics
+        XCTAssertEqual(stats?.keyFrameRequests, 2)
+        await viewer.close()
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+    }
+
+    func testNACKResendsTheLostPacketsToThatViewerOnly() async throws {
+        let fixture = try await VigilFixture()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let asking = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
+        let other = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .tcp, group: group)
+        try await Task.sleep(nanoseconds: 800_000_000)
+        let received = asking.rtpPackets(track: 0)
+        XCTAssertGreaterThan(received.count, 20)
+        let wanted = [received[3], received[4], received[10]]
+        let ssrc = try XCTUnwrap(asking.tracks[0].ssrc)
+        var buffer = ByteBuffer()
+        let nack = FeedbackMessage.genericNACK(sender: 0xBEEF, mediaSource: ssrc, lost: wanted.map(\.header.sequenceNumber))
+        RTCPCompound.write([.receiverReport(ReceiverReport(ssrc: 0xBEEF, reports: [])), nack.packet], into: &buffer)
+        let otherBefore = other.rtpPackets(track: 0)
+        try await asking.tracks[0].rtcp!.send(buffer, to: asking.tracks[0].serverPorts!.upperBound)
+        try await Task.sleep(nanoseconds: 300_000_000)
+
+        for packet in wanted {
+            let copies = asking.rtpPackets(track: 0).filter { $0.header.sequenceNumber == packet.header.sequenceNumber }
+            XCTAssertEqual(copies.count, 2, "seq \(packet.header.sequenceNumber) sent again")
+            XCTAssertEqual(copies.last, packet, "byte for byte the packet that was lost")
+        }
+        let otherAfter = other.rtpPackets(track: 0)
+        XCTAssertEqual(sequenceGaps(Array(otherAfter.dropFirst(max(0, otherBefore.count - 1)))), 0, "the other viewer got no resends")
+        let stats = try await fixture.vigil.hub.viewerSnapshots().first { $0.session == asking.session && $0.track == 0 }?.statistics
+        XCTAssertEqual(stats?.packetsResent, 3)
+        await asking.close()
+        await other.close()
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+    }
+}
