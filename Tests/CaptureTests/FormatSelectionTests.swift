@@ -170,3 +170,28 @@ import MediaCore
 enum MediaInstantFixture {
     static func at(_ nanoseconds: Int64) -> MediaInstant { MediaInstant(nanoseconds: nanoseconds) }
 }
+
+final class AudioTimelineTests: XCTestCase {
+    func testJitterIsSmoothedAndDiscontinuitiesReanchor() {
+        var timeline = AudioTimeline()
+        let start: Int64 = 1_000_000_000
+        // 20 ms periods (160 frames at 8 kHz) stamped with ±0.4 ms of jitter.
+        let jitter: [Int64] = [0, 400_000, -300_000, 200_000, -400_000]
+        var placed: [Int64] = []
+        for (k, j) in jitter.enumerated() {
+            let measured = MediaInstant(nanoseconds: start + Int64(k) * 20_000_000 + j)
+            placed.append(timeline.place(measured: measured, frames: 160, sampleRate: 8000).nanoseconds)
+        }
+        XCTAssertEqual(placed, (0..<5).map { start + Int64($0) * 20_000_000 }, "contiguous: each period starts where the last ended")
+        // A 50 ms jump (an overrun lost samples): the timeline follows the measurement.
+        let after = MediaInstant(nanoseconds: start + 5 * 20_000_000 + 50_000_000)
+        XCTAssertEqual(timeline.place(measured: after, frames: 160, sampleRate: 8000), after)
+        XCTAssertEqual(timeline.place(measured: after + .milliseconds(20) + .microseconds(100), frames: 160, sampleRate: 8000), after + .milliseconds(20))
+        // A stamp 60 ms behind (a late reading under load) must not step back: periods never overlap.
+        let late = after + .milliseconds(40) - .milliseconds(60)
+        XCTAssertEqual(timeline.place(measured: late, frames: 160, sampleRate: 8000), after + .milliseconds(40))
+        // A whole clock step back re-anchors.
+        let stepped = after - .seconds(5)
+        XCTAssertEqual(timeline.place(measured: stepped, frames: 160, sampleRate: 8000), stepped)
+    }
+}

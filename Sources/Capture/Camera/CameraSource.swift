@@ -83,16 +83,18 @@ public final class CameraSource: @unchecked Sendable {
             return initialCapture
         }
         let box = CaptureBox(capture)
-        thread.start { [self] thread in run(thread: thread, initial: box.take()) }
+        thread.start { [self] thread in run(thread: thread, initial: box) }
     }
 
     public func stop() {
         thread.stop()
     }
 
-    private func run(thread: SourceThread, initial: V4L2Capture?) {
+    private func run(thread: SourceThread, initial: CaptureBox) {
         var machine = DeviceLossStateMachine()
-        var capture = initial
+        // Taken out of the box, not held in a parameter: when the device is lost, dropping
+        // `capture` must really close it (the driver cannot go away while we hold it).
+        var capture = initial.take()
         var sequence: UInt64 = 0
         let placeholder = PlaceholderPicture(width: selection.width, height: selection.height)
         let period = MediaDuration(nanoseconds: 1_000_000_000 / Int64(max(1, selection.frameRate)))
@@ -178,7 +180,7 @@ public final class CameraSource: @unchecked Sendable {
 }
 
 /// Hands the capture opened at start-up to the source's thread.
-private final class CaptureBox: @unchecked Sendable {
+final class CaptureBox: @unchecked Sendable {
     private var capture: V4L2Capture?
     init(_ capture: V4L2Capture?) { self.capture = capture }
     func take() -> V4L2Capture? {

@@ -18,6 +18,7 @@ final class ALSACapture {
     let periodFrames: Int
     private(set) var overruns: UInt64 = 0
     private(set) var usedDriverTimestamps = true
+    private var timeline = AudioTimeline()
 
     init(name: String, sampleRate: Int, channels: Int, periodDuration: MediaDuration = .milliseconds(20)) throws(MicrophoneError) {
         vigil_alsa_silence_errors()
@@ -98,6 +99,7 @@ final class ALSACapture {
             if code == -EINTR || code == -EAGAIN { continue }
             if code == -EPIPE || code == -ESTRPIPE {
                 overruns += 1
+                timeline.reset()
                 guard snd_pcm_recover(pcm, code, 1) >= 0 else { throw .deviceLost(name: name, code: code) }
                 snd_pcm_start(pcm)
                 continue
@@ -105,7 +107,8 @@ final class ALSACapture {
             if code == -ENODEV || code == -EBADFD || code == -EIO { throw .deviceLost(name: name, code: code) }
             throw .readFailed(name: name, code: code)
         }
-        return PCMChunk(samples: samples, sampleRate: sampleRate, channels: channels, instant: firstSampleInstant(frames: filled))
+        let instant = timeline.place(measured: firstSampleInstant(frames: filled), frames: filled, sampleRate: sampleRate)
+        return PCMChunk(samples: samples, sampleRate: sampleRate, channels: channels, instant: instant)
     }
 
     /// The capture instant of the first of the `frames` just read: ALSA stamped the moment
@@ -128,5 +131,38 @@ final class ALSACapture {
 public enum ALSATimestamp {
     public static func firstSample(stamp: MediaInstant, available: Int, frames: Int, sampleRate: Int) -> MediaInstant {
         stamp - MediaDuration(nanoseconds: Int64(available + frames) * 1_000_000_000 / Int64(max(1, sampleRate)))
+    }
+}
+
+/// Keeps captured audio on a continuous timeline: each period starts exactly where the last
+/// one ended, as the samples did, so RTP time never steps back and never leaves a hole.
+/// Measured stamps jitter (by far more than a sample under load), so they only move the
+/// timeline forward, when they show a gap beyond `tolerance` (an overrun lost samples, a
+/// stall). A measurement behind the timeline is ignored unless it is behind by more than
+/// `clockStep` (the clock was stepped, the device restarted): periods must not overlap.
+public struct AudioTimeline: Sendable {
+    /// Larger than timestamp jitter, smaller than anything a viewer would hear as lip sync.
+    public static let tolerance = MediaDuration.milliseconds(10)
+    public static let clockStep = MediaDuration.seconds(1)
+    private var anchor: MediaInstant?
+    private var framesSinceAnchor: Int64 = 0
+
+    public init() {}
+
+    public mutating func reset() {
+        anchor = nil
+    }
+
+    /// The instant of the first of `frames` frames whose stamp was measured as `measured`.
+    public mutating func place(measured: MediaInstant, frames: Int, sampleRate: Int) -> MediaInstant {
+        defer { framesSinceAnchor += Int64(frames) }
+        if let anchor {
+            let predicted = anchor + MediaDuration(nanoseconds: framesSinceAnchor * 1_000_000_000 / Int64(sampleRate))
+            let error = (measured - predicted).nanoseconds
+            if error <= Self.tolerance.nanoseconds && error >= -Self.clockStep.nanoseconds { return predicted }
+        }
+        anchor = measured
+        framesSinceAnchor = 0
+        return measured
     }
 }

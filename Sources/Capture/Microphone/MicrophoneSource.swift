@@ -56,16 +56,18 @@ public final class MicrophoneSource: @unchecked Sendable {
             defer { initial = nil }
             return initial
         })
-        thread.start { [self] thread in run(thread: thread, initial: box.take()) }
+        thread.start { [self] thread in run(thread: thread, initial: box) }
     }
 
     public func stop() {
         thread.stop()
     }
 
-    private func run(thread: SourceThread, initial: ALSACapture?) {
+    private func run(thread: SourceThread, initial: ALSABox) {
         var machine = DeviceLossStateMachine()
-        var capture = initial
+        // Taken out of the box, not held in a parameter: when the device is lost, dropping
+        // `capture` must really close it (the driver cannot go away while we hold it).
+        var capture = initial.take()
         var nextSilence = MediaClock.now()
         let perChunk = Int(Int64(settings.sampleRate) * Self.chunkDuration.nanoseconds / 1_000_000_000)
         var reportedTimestamps = false
@@ -122,7 +124,7 @@ public final class MicrophoneSource: @unchecked Sendable {
     }
 }
 
-private final class ALSABox: @unchecked Sendable {
+final class ALSABox: @unchecked Sendable {
     private var capture: ALSACapture?
     init(_ capture: ALSACapture?) { self.capture = capture }
     func take() -> ALSACapture? {
