@@ -1,4 +1,6 @@
 import Foundation
+import Capture
+import VigilKit
 import XCTest
 
 /// A camera and microphone that are not there (unplugged before start): the stream still
@@ -44,5 +46,17 @@ final class MissingDeviceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(audio.count, 16_000, "a second of silence keeps the audio track going")
         let peak = audio.withUnsafeBytes { $0.bindMemory(to: Int16.self).map { abs(Int($0)) }.max() ?? 0 }
         XCTAssertLessThan(peak, 200, "silence")
+    }
+}
+
+/// A camera path that is no camera is a configuration mistake: refused at once, clearly.
+final class WrongDeviceTests: XCTestCase {
+    func testANodeThatIsNoV4L2DeviceIsRefusedAtStart() throws {
+        var settings = VigilFixture.smallSettings()
+        settings.videoSource = .camera(path: "/dev/null")
+        XCTAssertThrowsError(try buildVigil(settings: settings, logger: VigilFixture.testLogger())) { error in
+            XCTAssertEqual(error as? CameraError, .notACaptureDevice(path: "/dev/null", card: "not a V4L2 device"))
+            XCTAssertTrue("\(error)".contains("/dev/null"), "\(error)")
+        }
     }
 }

@@ -14,6 +14,8 @@ final class V4L2Device {
             switch errno {
             case ENOENT, ENODEV, ENXIO: throw .noDevice(path: path)
             case EBUSY: throw .busy(path: path)
+            // libv4l2 asks for the capabilities while opening: a node that is no V4L2 device.
+            case ENOTTY, EINVAL: throw .notACaptureDevice(path: path, card: "not a V4L2 device")
             default: throw .call("open(\(path))", errno: errno)
             }
         }
@@ -48,6 +50,9 @@ final class V4L2Device {
     /// Driver, card and bus names, and whether the node can stream video capture.
     func capabilities() throws(CameraError) -> (driver: String, card: String, bus: String, canCapture: Bool) {
         var caps = v4l2_capability()
+        let code = control(VIGIL_VIDIOC_QUERYCAP, &caps)
+        // ENOTTY: the node is no V4L2 device at all (a typo such as /dev/null, a serial port).
+        if code == ENOTTY || code == EINVAL { throw .notACaptureDevice(path: path, card: "not a V4L2 device") }
         try require(VIGIL_VIDIOC_QUERYCAP, "VIDIOC_QUERYCAP", &caps)
         let effective = caps.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities
         let canCapture = effective & UInt32(V4L2_CAP_VIDEO_CAPTURE) != 0 && effective & UInt32(V4L2_CAP_STREAMING) != 0

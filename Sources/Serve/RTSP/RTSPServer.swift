@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -41,6 +42,8 @@ public final class RTSPServer: Service, @unchecked Sendable {
     private let logger: Logger
     let state: RTSPServerState
     private let bound: EventLoopPromise<Int>
+    /// Whether `bound` was completed: a server built but never run must still complete it.
+    private let boundCompleted = NIOLockedValueBox(false)
 
     public init(configuration: Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger) {
         self.configuration = configuration
@@ -49,6 +52,12 @@ public final class RTSPServer: Service, @unchecked Sendable {
         self.logger = logger
         self.state = RTSPServerState(configuration: configuration, hubs: hubs, eventLoop: eventLoop, logger: logger)
         self.bound = eventLoop.makePromise(of: Int.self)
+    }
+
+    deinit {
+        if !boundCompleted.withLockedValue({ $0 }) {
+            bound.fail(CancellationError())
+        }
     }
 
     /// The TCP port once listening; throws if binding failed.
@@ -79,6 +88,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
                 .bind(host: configuration.host, port: configuration.port)
                 .get()
         } catch {
+            boundCompleted.withLockedValue { $0 = true }
             bound.fail(error)
             await closeUDP()
             throw error
@@ -93,6 +103,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
             }
         }.get()
         logger.info("RTSP listening", metadata: ["port": "\(port)"])
+        boundCompleted.withLockedValue { $0 = true }
         bound.succeed(port)
 
         try? await gracefulShutdown()
