@@ -164,6 +164,13 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
     let eventLoop = eventLoopGroup.next()
     let hub = StreamHub(configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, logger: logger)
     hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
+    if video.adaptiveBitrate {
+        let minimum = video.minimumBitrateKbps ?? max(64, video.bitrateKbps / 4)
+        hub.bitrateController = BitrateController(
+            configuration: .init(minimumKbps: min(minimum, video.bitrateKbps), maximumKbps: video.bitrateKbps),
+            startKbps: video.bitrateKbps)
+        hub.bitrateSetter = { [videoEncoder] kbps in videoEncoder.submit(.setBitrate(kbps: kbps)) }
+    }
 
     let pipeline = MediaPipeline(
         hub: hub, videoEncoder: videoEncoder, audioEncoder: audioEncoder,

@@ -17,7 +17,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     static let audioQueueCapacity = 16
 
     let hub: StreamHub
-    let videoEncoder: H264Encoder
+    public let videoEncoder: H264Encoder
     let audioEncoder: G711Encoder?
     let videoQueue: BoundedQueue<RawFrame>
     let audioQueue: BoundedQueue<PCMChunk>

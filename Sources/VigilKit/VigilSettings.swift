@@ -38,6 +38,10 @@ public struct VigilSettings: Sendable {
         /// x264 threads; 0 = x264 decides.
         public var threads = 0
         public var pattern: SyntheticVideoSettings.Pattern = .moving
+        /// Let viewers' receiver reports steer the encoder between these bounds (kbit/s);
+        /// nil minimum = a quarter of `bitrateKbps`. The maximum is `bitrateKbps`.
+        public var adaptiveBitrate = true
+        public var minimumBitrateKbps: Int?
         public init() {}
     }
 

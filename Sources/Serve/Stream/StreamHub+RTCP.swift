@@ -59,10 +59,41 @@ extension StreamHub {
         }
     }
 
-    /// Schedules the next sender report of every track (RFC 3550 §6.2, §6.3, A.7).
+    /// Schedules the next sender report of every track (RFC 3550 §6.2, §6.3, A.7), and the
+    /// bitrate decisions.
     func startReports() {
         eventLoop.assertInEventLoop()
         for track in tracks { scheduleReport(track: track) }
+        if bitrateController != nil {
+            bitrateTimer = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+                self?.steerBitrate()
+            }
+        }
+    }
+
+    /// Once a second: a new bitrate for the shared encoder if the controller has one, and
+    /// which viewers fall back to key frames only. Every change is logged with its reason.
+    func steerBitrate() {
+        guard var controller = bitrateController else { return }
+        let active = Set(tracks.flatMap { $0.outputs.map { $0.session.id } })
+        let decision = controller.decide(now: Double(NIODeadline.now().uptimeNanoseconds) / 1e9)
+        let slow = controller.keyFramesOnly.intersection(active)
+        bitrateController = controller
+        if let decision {
+            logger.notice("video bitrate changed", metadata: ["kbps": "\(decision.kbps)", "reason": "\(decision.reason)"])
+            bitrateSetter?(decision.kbps)
+        }
+        for track in tracks where track.configuration.kind == .video {
+            for output in track.outputs {
+                let keyFramesOnly = slow.contains(output.session.id)
+                if keyFramesOnly != output.keyFramesOnly {
+                    logger.notice(keyFramesOnly ? "viewer far below the stream's rate: key frames only" : "viewer back to every picture",
+                        metadata: ["session": "\(output.session.id)"])
+                }
+                output.keyFramesOnly = keyFramesOnly
+                output.statistics.keyFramesOnly = keyFramesOnly
+            }
+        }
     }
 
     func scheduleReport(track: Track) {
@@ -133,6 +164,12 @@ extension StreamHub {
                 output.statistics.fractionLost = Double(report.fractionLost) / 256
                 output.statistics.cumulativeLost = report.cumulativeLost
                 output.statistics.jitter = report.jitter
+                if track.configuration.kind == .video {
+                    bitrateController?.observe(
+                        viewer: output.session.id, fractionLost: Double(report.fractionLost) / 256,
+                        jitterSeconds: Double(report.jitter) / Double(track.configuration.clockRate),
+                        now: Double(NIODeadline.now().uptimeNanoseconds) / 1e9)
+                }
                 if let rtt = RoundTrip.seconds(
                     arrivalNTP: arrival, lastSenderReport: report.lastSenderReport,
                     delaySinceLastSenderReport: report.delaySinceLastSenderReport)
@@ -191,6 +228,7 @@ extension StreamHub {
         pendingPlays.removeAll()
         scheduledKeyFrameRequest?.cancel()
         scheduledKeyFrameRequest = nil
+        bitrateTimer?.cancel()
         var closes: [EventLoopFuture<Void>] = []
         for track in tracks {
             track.reportTimer?.cancel()

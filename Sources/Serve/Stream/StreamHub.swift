@@ -22,6 +22,11 @@ public final class StreamHub: @unchecked Sendable {
     var pendingPlays: [PendingPlay] = []
     /// Asks the video encoder for a key frame; set by the composition root.
     public var keyFrameRequester: (@Sendable () -> Void)?
+    /// Sets the video encoder's bitrate (kbit/s); set by the composition root with
+    /// `bitrateController` to let receiver reports steer the shared encoder.
+    public var bitrateSetter: (@Sendable (Int) -> Void)?
+    public var bitrateController: BitrateController?
+    var bitrateTimer: RepeatedTask?
     /// Forced key frames cost bitrate; joins closer together than this share one.
     let minimumForcedKeyFrameInterval: TimeAmount = .milliseconds(500)
     /// How long a PLAY waits for a key frame before it starts anyway (the viewer then waits
@@ -107,6 +112,12 @@ public final class StreamHub: @unchecked Sendable {
             if isVideo && output.waitingForKeyFrame {
                 if !isKeyFrame { continue }
                 output.waitingForKeyFrame = false
+            }
+            if isVideo && output.keyFramesOnly && !isKeyFrame {
+                // Its path carries far less than the stream: key frames only, so it still
+                // sees a picture every key-frame interval without a broken chain between.
+                output.statistics.picturesSkipped += 1
+                continue
             }
             switch output.transport {
             case .udp(let rtpAddress, _):
@@ -239,6 +250,7 @@ public final class StreamHub: @unchecked Sendable {
             pending.timeout?.cancel()
             pending.respond(.failure(.methodNotValidInState(method: "PLAY", state: "Init")))
         }
+        bitrateController?.forget(viewer: session.id)
         for output in session.outputs.values {
             let track = tracks[output.trackIndex]
             if goodbye {

@@ -19,6 +19,8 @@ final class TrackOutput {
     /// A video output sends nothing until a key frame starts, so the viewer's first picture
     /// decodes; it waits again after it had to drop part of a picture.
     var waitingForKeyFrame = true
+    /// Set by the bitrate controller for a viewer whose path carries far less than the stream.
+    var keyFramesOnly = false
     var statistics = ViewerStatistics()
 
     init(trackIndex: Int, transport: Transport, session: RTSPSession) {
@@ -54,6 +56,9 @@ public struct ViewerStatistics: Sendable, Hashable {
     public var nacksReceived: UInt64 = 0
     /// Packets sent again after a NACK.
     public var packetsResent: UInt64 = 0
+    /// Pictures left out because the viewer gets key frames only.
+    public var picturesSkipped: UInt64 = 0
+    public var keyFramesOnly = false
 
     public init() {}
 }

@@ -1,0 +1,64 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Encode
+import Serve
+import ServeWire
+import XCTest
+
+/// Receiver reports steer the shared encoder: a lossy viewer brings the rate down; with
+/// clean viewers beside it, the stream follows the median and the lossy one gets key
+/// frames only.
+final class AdaptiveBitrateTests: XCTestCase {
+    func sendReport(_ viewer: TestViewer, fractionLost: UInt8) async throws {
+        let ssrc = try XCTUnwrap(viewer.tracks[0].ssrc)
+        var buffer = ByteBuffer()
+        let block = ReceptionReport(
+            ssrc: ssrc, fractionLost: fractionLost, cumulativeLost: 0, highestSequence: 0, jitter: 90,
+            lastSenderReport: 0, delaySinceLastSenderReport: 0)
+        RTCPCompound.write([.receiverReport(ReceiverReport(ssrc: 0x5150, reports: [block]))], into: &buffer)
+        try await viewer.tracks[0].rtcp!.send(buffer, to: viewer.tracks[0].serverPorts!.upperBound)
+    }
+
+    func testALossyViewerAloneBringsTheEncoderDown() async throws {
+        let fixture = try await VigilFixture()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
+        let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
+        for _ in 0..<8 {
+            try await sendReport(viewer, fractionLost: 77)  // 30 %
+            try await Task.sleep(nanoseconds: 400_000_000)
+        }
+        let now = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
+        XCTAssertLessThan(now, start * 3 / 4, "30 % loss cut the encoder from \(start) to \(now) kbit/s")
+        XCTAssertGreaterThanOrEqual(now, start / 4, "never below the minimum")
+        await viewer.close()
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+    }
+
+    func testTheMedianViewerWinsAndTheLossyOneGetsKeyFramesOnly() async throws {
+        let fixture = try await VigilFixture()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var viewers: [TestViewer] = []
+        for _ in 0..<3 { viewers.append(try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)) }
+        let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
+        for _ in 0..<10 {
+            try await sendReport(viewers[0], fractionLost: 128)  // 50 %
+            try await sendReport(viewers[1], fractionLost: 0)
+            try await sendReport(viewers[2], fractionLost: 0)
+            try await Task.sleep(nanoseconds: 300_000_000)
+        }
+        XCTAssertEqual(fixture.vigil.pipeline.videoEncoder.currentBitrateKbps, start, "clean viewers keep the rate")
+        let snapshots = try await fixture.vigil.hub.viewerSnapshots().filter { $0.track == 0 }
+        let lossy = snapshots.first { $0.session == viewers[0].session }?.statistics
+        XCTAssertEqual(lossy?.keyFramesOnly, true)
+        XCTAssertGreaterThan(lossy?.picturesSkipped ?? 0, 0)
+        for viewer in viewers.dropFirst() {
+            XCTAssertEqual(snapshots.first { $0.session == viewer.session }?.statistics.keyFramesOnly, false)
+        }
+        for viewer in viewers { await viewer.close() }
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+    }
+}
