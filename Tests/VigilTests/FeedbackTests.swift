@@ -67,3 +67,27 @@ final class FeedbackTests: XCTestCase {
         try await group.shutdownGracefully()
     }
 }
+
+/// A viewer's RTCP BYE (RFC 3550 §6.6) stops its media at once.
+final class ViewerByeTests: XCTestCase {
+    func testAViewersByeStopsItsMedia() async throws {
+        let fixture = try await VigilFixture()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
+        try await Task.sleep(nanoseconds: 500_000_000)
+        var buffer = ByteBuffer()
+        RTCPCompound.write([
+            .receiverReport(ReceiverReport(ssrc: 0x7777, reports: [])), .goodbye(Goodbye(ssrcs: [0x7777], reason: "leaving")),
+        ], into: &buffer)
+        try await viewer.tracks[0].rtcp!.send(buffer, to: viewer.tracks[0].serverPorts!.upperBound)
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let count = viewer.rtpPackets(track: 0).count + viewer.rtpPackets(track: 1).count
+        try await Task.sleep(nanoseconds: 500_000_000)
+        XCTAssertEqual(viewer.rtpPackets(track: 0).count + viewer.rtpPackets(track: 1).count, count, "nothing after the BYE")
+        let viewers = try await fixture.vigil.hub.viewerSnapshots()
+        XCTAssertTrue(viewers.isEmpty)
+        await viewer.close()
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+    }
+}

@@ -1,3 +1,4 @@
+import Logging
 import MediaCore
 import NIOCore
 import ServeWire
@@ -113,9 +114,27 @@ extension StreamHub {
         }
     }
 
-    /// One sender report for the track, built once and sent to every viewer of it.
+    /// One sender report for the track, built once and sent to every viewer of it; and each
+    /// viewer's statistics in the debug log at the same pace.
     func sendReports(track: Track) {
         guard !track.outputs.isEmpty else { return }
+        if logger.logLevel <= .debug {
+            for output in track.outputs {
+                let s = output.statistics
+                let loss: String = s.fractionLost.map { "\(($0 * 1000).rounded() / 1000)" } ?? "-"
+                let jitter: String = s.jitter.map { "\($0)" } ?? "-"
+                let rtt: String = s.roundTripSeconds.map { "\(($0 * 1000).rounded() / 1000)" } ?? "-"
+                var metadata: Logger.Metadata = ["session": "\(output.session.id)", "track": "\(track.index)"]
+                metadata["sent"] = "\(s.packetsSent)"
+                metadata["dropped"] = "\(s.packetsDropped)"
+                metadata["resent"] = "\(s.packetsResent)"
+                metadata["fractionLost"] = "\(loss)"
+                metadata["jitter"] = "\(jitter)"
+                metadata["rtt"] = "\(rtt)"
+                metadata["keyFramesOnly"] = "\(s.keyFramesOnly)"
+                logger.debug("viewer statistics", metadata: metadata)
+            }
+        }
         let allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
         let packet = makeRTCP(track: track, goodbye: false, allocator: allocator)
         var usedUDP = false
@@ -151,8 +170,15 @@ extension StreamHub {
             switch packet {
             case .receiverReport(let rr): reports = rr.reports
             case .senderReport(let sr): reports = sr.reports
-            case .goodbye:
+            case .goodbye(let bye):
+                // RFC 3550 §6.6: the viewer is leaving. Stop its media now; its RTSP session
+                // goes on until TEARDOWN or the timeout, as RFC 2326 has it.
                 output.statistics.byeReceived = true
+                if !bye.ssrcs.isEmpty {
+                    logger.info("viewer said BYE; its media stops", metadata: ["session": "\(output.session.id)"])
+                    stop(output.session, goodbye: false)
+                    return
+                }
                 continue
             case .other:
                 if let feedback = FeedbackMessage(packet) { handle(feedback, from: output, track: track) }
