@@ -158,7 +158,9 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             return
         }
         guard let specs = try? TransportHeader.parse(transportValue),
-            let spec = specs.first(where: { Self.isSupported($0, udpAvailable: hub.tracks[trackIndex].udp != nil) })
+            let spec = specs.first(where: {
+                Self.isSupported($0, udpAvailable: hub.tracks[trackIndex].udp != nil, multicastAvailable: hub.tracks[trackIndex].multicast != nil)
+            })
         else {
             respond(error: .unsupportedTransport(transportValue), to: request, cseq: cseq)
             return
@@ -204,7 +206,13 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         let ssrcText = String(ssrc, radix: 16, uppercase: true).leftPadded(to: 8)
         let output: TrackOutput
         let replyTransport: String
-        if spec.lowerTransport == .tcp {
+        if spec.isMulticast, let group = hub.tracks[trackIndex].multicast {
+            // The server chooses the group and ports (RFC 2326 §12.39): a client's own
+            // destination is not honoured, so nobody can aim the stream elsewhere.
+            output = TrackOutput(trackIndex: trackIndex, transport: .multicast, session: session)
+            replyTransport =
+                "\(spec.profile);multicast;destination=\(group.group);port=\(group.port)-\(group.port + 1);ttl=\(group.ttl);ssrc=\(ssrcText)"
+        } else if spec.lowerTransport == .tcp {
             let pair = interleavedChannels(requested: spec.interleaved, trackIndex: trackIndex)
             output = TrackOutput(
                 trackIndex: trackIndex,
@@ -240,9 +248,10 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq, session: session)
     }
 
-    private static func isSupported(_ spec: TransportSpec, udpAvailable: Bool) -> Bool {
+    private static func isSupported(_ spec: TransportSpec, udpAvailable: Bool, multicastAvailable: Bool) -> Bool {
         // RTP/AVPF (RFC 4585) is AVP plus feedback, which Vigil takes either way.
-        guard spec.profile == "RTP/AVP" || spec.profile == "RTP/AVPF", !spec.isMulticast else { return false }
+        guard spec.profile == "RTP/AVP" || spec.profile == "RTP/AVPF" else { return false }
+        if spec.isMulticast { return multicastAvailable && udpAvailable && spec.lowerTransport == .udp }
         switch spec.lowerTransport {
         case .tcp: return true
         case .udp: return udpAvailable && spec.clientPort != nil

@@ -19,11 +19,22 @@ public final class RTSPServer: Service, @unchecked Sendable {
         /// Sessions beyond this are refused with 503, so a flood of SETUPs cannot exhaust the box.
         public var maxSessions: Int
         public var serverName: String
+        /// Multicast (RFC 2326 §12.39 `multicast`): stream n is sent to `multicastGroupBase`
+        /// + n, track t on port `multicastPortBase` + 2t (RTCP on the next port), with this
+        /// TTL. nil base: multicast SETUPs are refused with 461.
+        public var multicastGroupBase: String?
+        public var multicastPortBase: Int
+        /// 1 keeps the stream on the local network segment unless the owner widens it.
+        public var multicastTTL: Int
 
         public init(
             host: String = "0.0.0.0", port: Int = 8554, udpPortBase: Int = 6970,
-            sessionTimeout: TimeAmount = .seconds(60), maxSessions: Int = 2000, serverName: String = "Vigil/0.1"
+            sessionTimeout: TimeAmount = .seconds(60), maxSessions: Int = 2000, serverName: String = "Vigil/0.1",
+            multicastGroupBase: String? = "239.255.42.1", multicastPortBase: Int = 5004, multicastTTL: Int = 1
         ) {
+            self.multicastGroupBase = multicastGroupBase
+            self.multicastPortBase = multicastPortBase
+            self.multicastTTL = multicastTTL
             self.host = host
             self.port = port
             self.udpPortBase = udpPortBase
@@ -68,8 +79,13 @@ public final class RTSPServer: Service, @unchecked Sendable {
     public func run() async throws {
         let serverChannel: any Channel
         do {
-            for hub in hubs {
+            for (index, hub) in hubs.enumerated() {
                 try await hub.bindUDP(host: configuration.host, firstPort: configuration.udpPortBase)
+                if let base = configuration.multicastGroupBase {
+                    try await hub.configureMulticast(
+                        group: Self.address(base, plus: index), portBase: configuration.multicastPortBase,
+                        ttl: configuration.multicastTTL)
+                }
             }
             let state = self.state
             serverChannel = try await ServerBootstrap(group: eventLoop)
@@ -118,6 +134,14 @@ public final class RTSPServer: Service, @unchecked Sendable {
             let connections = self.state.connections.values.map { $0.close() }
             return hubsClosed.and(EventLoopFuture.andAllComplete(connections, on: self.eventLoop)).map { _ in () }
         }.get()
+    }
+
+    /// The IPv4 address `count` after `base` (239.255.42.1 + 2 = 239.255.42.3).
+    static func address(_ base: String, plus count: Int) throws -> String {
+        let parts = base.split(separator: ".").compactMap { UInt32($0) }
+        guard parts.count == 4, parts.allSatisfy({ $0 < 256 }) else { throw ServeError.unsupportedTransport("multicast base \(base)") }
+        let value = (parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]) &+ UInt32(count)
+        return "\(value >> 24).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)"
     }
 
     private func closeUDP() async {

@@ -32,7 +32,7 @@ extension StreamHub {
     func sendRTCP(to output: TrackOutput, track: Track, goodbye: Bool) {
         let allocator: ByteBufferAllocator
         switch output.transport {
-        case .udp: allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
+        case .udp, .multicast: allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
         case .interleaved(let channel, _, _): allocator = channel.allocator
         }
         let packet = makeRTCP(track: track, goodbye: goodbye, allocator: allocator)
@@ -44,6 +44,9 @@ extension StreamHub {
         switch output.transport {
         case .udp(_, let rtcpAddress):
             track.udp?.rtcp.write(AddressedEnvelope(remoteAddress: rtcpAddress, data: packet), promise: nil)
+        case .multicast:
+            guard let group = track.multicast?.rtcp else { return }
+            track.udp?.rtcp.write(AddressedEnvelope(remoteAddress: group, data: packet), promise: nil)
         case .interleaved(let channel, _, let rtcpChannel):
             guard channel.isWritable else { return }
             var header = channel.allocator.buffer(capacity: Self.interleavedHeaderSize)
@@ -55,7 +58,7 @@ extension StreamHub {
 
     private func flushRTCP(output: TrackOutput, track: Track) {
         switch output.transport {
-        case .udp: track.udp?.rtcp.flush()
+        case .udp, .multicast: track.udp?.rtcp.flush()
         case .interleaved(let channel, _, _): channel.flush()
         }
     }
@@ -138,7 +141,13 @@ extension StreamHub {
         let allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
         let packet = makeRTCP(track: track, goodbye: false, allocator: allocator)
         var usedUDP = false
+        var sentToGroup = false
         for output in track.outputs {
+            if case .multicast = output.transport {
+                // One report for the whole group.
+                if sentToGroup { continue }
+                sentToGroup = true
+            }
             send(rtcp: packet, to: output, track: track)
             if case .interleaved(let channel, _, _) = output.transport {
                 channel.flush()
@@ -228,6 +237,9 @@ extension StreamHub {
             switch output.transport {
             case .udp(let address, _):
                 track.udp?.rtp.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil)
+            case .multicast:
+                // Repairs for one member of a group would go to all; multicast is not repaired.
+                continue
             case .interleaved(let channel, let rtpChannel, _):
                 guard channel.isWritable else { continue }
                 var header = channel.allocator.buffer(capacity: Self.interleavedHeaderSize)
@@ -237,7 +249,7 @@ extension StreamHub {
             }
         }
         switch output.transport {
-        case .udp: track.udp?.rtp.flush()
+        case .udp, .multicast: track.udp?.rtp.flush()
         case .interleaved(let channel, _, _): channel.flush()
         }
         track.resentPackets += UInt64(packets.count)

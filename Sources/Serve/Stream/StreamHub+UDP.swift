@@ -25,6 +25,23 @@ extension StreamHub {
         }
     }
 
+    /// Gives each track its multicast destination: `group`, port `portBase` + 2 × track. The
+    /// TTL is set on the server's sockets, which send both unicast and multicast.
+    func configureMulticast(group: String, portBase: Int, ttl: Int) async throws {
+        for track in tracks {
+            let port = portBase + 2 * track.index
+            let rtp = try SocketAddress(ipAddress: group, port: port)
+            let rtcp = try SocketAddress(ipAddress: group, port: port + 1)
+            try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+                track.multicast = (rtp, rtcp, group, port, ttl)
+                guard let udp = track.udp else { return self.eventLoop.makeSucceededVoidFuture() }
+                let option = ChannelOptions.socketOption(.ip_multicast_ttl)
+                return udp.rtp.setOption(option, value: SocketOptionValue(ttl))
+                    .and(udp.rtcp.setOption(option, value: SocketOptionValue(ttl))).map { _ in () }
+            }.get()
+        }
+    }
+
     private func makeDatagramChannel(host: String, port: Int, track: Int, isRTCP: Bool) async throws -> any Channel {
         try await DatagramBootstrap(group: eventLoop)
             // Room for the bursts of a key frame sent to many viewers at once.

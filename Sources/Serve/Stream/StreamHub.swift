@@ -108,6 +108,7 @@ public final class StreamHub: @unchecked Sendable {
         let octets = packets.reduce(0) { $0 + $1.readableBytes - RTPHeader.size }
         var queuedDatagrams = 0
         var needsKeyFrame = false
+        var groupListening = false
         for output in track.outputs {
             if isVideo && output.waitingForKeyFrame {
                 if !isKeyFrame { continue }
@@ -120,6 +121,8 @@ public final class StreamHub: @unchecked Sendable {
                 continue
             }
             switch output.transport {
+            case .multicast:
+                groupListening = true
             case .udp(let rtpAddress, _):
                 guard let channel = track.udp?.rtp else { continue }
                 for packet in packets {
@@ -155,6 +158,11 @@ public final class StreamHub: @unchecked Sendable {
             }
             output.statistics.packetsSent += UInt64(packets.count)
             output.statistics.octetsSent += UInt64(octets)
+        }
+        if groupListening, let group = track.multicast?.rtp, let channel = track.udp?.rtp {
+            // Once on the wire for every multicast viewer; silent when none is playing.
+            for packet in packets { channel.write(AddressedEnvelope(remoteAddress: group, data: packet), promise: nil) }
+            queuedDatagrams += packets.count
         }
         if queuedDatagrams > 0 {
             track.udp?.rtp.flush()

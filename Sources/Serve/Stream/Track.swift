@@ -11,6 +11,8 @@ final class Track {
     let clock: RTPClock
     /// The server's RTP/RTCP sockets for UDP viewers, once bound.
     var udp: UDPPortPair?
+    /// Where multicast viewers of this track receive RTP (RTCP on the next port).
+    var multicast: (rtp: SocketAddress, rtcp: SocketAddress, group: String, port: Int, ttl: Int)?
     /// Outputs of the viewers playing this track, in join order.
     var outputs: [TrackOutput] = []
     /// UDP outputs by the viewer's RTP and RTCP addresses, to attribute incoming RTCP.

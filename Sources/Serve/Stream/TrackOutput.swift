@@ -11,6 +11,8 @@ final class TrackOutput {
         case udp(rtp: SocketAddress, rtcp: SocketAddress)
         /// RTP and RTCP interleaved on the RTSP connection (RFC 2326 §10.12).
         case interleaved(channel: any Channel, rtp: UInt8, rtcp: UInt8)
+        /// The stream's multicast group: one copy on the wire for all such viewers.
+        case multicast
     }
 
     let trackIndex: Int
