@@ -42,3 +42,23 @@ final class SourceThread: @unchecked Sendable {
         if wasRunning { finished.wait() }
     }
 }
+
+/// Hands a device opened on the composition root's thread to the source's own thread, once.
+/// The source takes it out (rather than holding it in a parameter) so that dropping it when
+/// the device is lost really closes it.
+final class HandOff<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+
+    init(_ value: Value?) {
+        self.value = value
+    }
+
+    func take() -> Value? {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = value
+        value = nil
+        return taken
+    }
+}

@@ -82,7 +82,7 @@ public final class CameraSource: @unchecked Sendable {
             defer { initialCapture = nil }
             return initialCapture
         }
-        let box = CaptureBox(capture)
+        let box = HandOff<V4L2Capture>(capture)
         thread.start { [self] thread in run(thread: thread, initial: box) }
     }
 
@@ -90,7 +90,7 @@ public final class CameraSource: @unchecked Sendable {
         thread.stop()
     }
 
-    private func run(thread: SourceThread, initial: CaptureBox) {
+    private func run(thread: SourceThread, initial: HandOff<V4L2Capture>) {
         var machine = DeviceLossStateMachine()
         // Taken out of the box, not held in a parameter: when the device is lost, dropping
         // `capture` must really close it (the driver cannot go away while we hold it).
@@ -176,15 +176,5 @@ public final class CameraSource: @unchecked Sendable {
                 logger.notice("camera back", metadata: ["after": "\(String(format: "%.1f", after.seconds)) s"])
             }
         }
-    }
-}
-
-/// Hands the capture opened at start-up to the source's thread.
-final class CaptureBox: @unchecked Sendable {
-    private var capture: V4L2Capture?
-    init(_ capture: V4L2Capture?) { self.capture = capture }
-    func take() -> V4L2Capture? {
-        defer { capture = nil }
-        return capture
     }
 }

@@ -52,7 +52,7 @@ public final class MicrophoneSource: @unchecked Sendable {
     public var overruns: UInt64 { lock.withLock { _overruns } }
 
     public func start() {
-        let box = ALSABox(lock.withLock { () -> ALSACapture? in
+        let box = HandOff<ALSACapture>(lock.withLock { () -> ALSACapture? in
             defer { initial = nil }
             return initial
         })
@@ -63,7 +63,7 @@ public final class MicrophoneSource: @unchecked Sendable {
         thread.stop()
     }
 
-    private func run(thread: SourceThread, initial: ALSABox) {
+    private func run(thread: SourceThread, initial: HandOff<ALSACapture>) {
         var machine = DeviceLossStateMachine()
         // Taken out of the box, not held in a parameter: when the device is lost, dropping
         // `capture` must really close it (the driver cannot go away while we hold it).
@@ -121,14 +121,5 @@ public final class MicrophoneSource: @unchecked Sendable {
                 logger.notice("microphone back", metadata: ["after": "\(String(format: "%.1f", after.seconds)) s"])
             }
         }
-    }
-}
-
-final class ALSABox: @unchecked Sendable {
-    private var capture: ALSACapture?
-    init(_ capture: ALSACapture?) { self.capture = capture }
-    func take() -> ALSACapture? {
-        defer { capture = nil }
-        return capture
     }
 }
