@@ -187,9 +187,19 @@ final class AudioTimelineTests: XCTestCase {
         let after = MediaInstant(nanoseconds: start + 5 * 20_000_000 + 50_000_000)
         XCTAssertEqual(timeline.place(measured: after, frames: 160, sampleRate: 8000), after)
         XCTAssertEqual(timeline.place(measured: after + .milliseconds(20) + .microseconds(100), frames: 160, sampleRate: 8000), after + .milliseconds(20))
-        // A stamp 60 ms behind (a late reading under load) must not step back: periods never overlap.
-        let late = after + .milliseconds(40) - .milliseconds(60)
-        XCTAssertEqual(timeline.place(measured: late, frames: 160, sampleRate: 8000), after + .milliseconds(40))
+        // Stamps 60 ms behind (a fast sample clock): the timeline slews back 2.5 ms (an eighth
+        // of a period) per period, so times still only increase, until it has caught up.
+        var previous = after + .milliseconds(20)
+        var behind = MediaDuration.milliseconds(60)
+        for k in 2..<30 {
+            let nominal = after + MediaDuration(nanoseconds: Int64(k) * 20_000_000)
+            let placed = timeline.place(measured: nominal - behind, frames: 160, sampleRate: 8000)
+            XCTAssertGreaterThan(placed, previous, "period \(k) starts after the one before")
+            XCTAssertGreaterThanOrEqual((placed - previous).nanoseconds, 17_500_000)
+            previous = placed
+            behind = MediaDuration(nanoseconds: max(0, behind.nanoseconds - 1_000_000))
+        }
+        XCTAssertLessThanOrEqual(abs((previous - (after + .milliseconds(580) - behind)).nanoseconds), AudioTimeline.tolerance.nanoseconds, "caught up")
         // A whole clock step back re-anchors.
         let stepped = after - .seconds(5)
         XCTAssertEqual(timeline.place(measured: stepped, frames: 160, sampleRate: 8000), stepped)

@@ -134,12 +134,15 @@ public enum ALSATimestamp {
     }
 }
 
-/// Keeps captured audio on a continuous timeline: each period starts exactly where the last
-/// one ended, as the samples did, so RTP time never steps back and never leaves a hole.
-/// Measured stamps jitter (by far more than a sample under load), so they only move the
-/// timeline forward, when they show a gap beyond `tolerance` (an overrun lost samples, a
-/// stall). A measurement behind the timeline is ignored unless it is behind by more than
-/// `clockStep` (the clock was stepped, the device restarted): periods must not overlap.
+/// Keeps captured audio on a continuous timeline that follows the capture clock.
+///
+/// Each period starts where the last one ended, as the samples did, while the measured stamps
+/// agree within `tolerance` (they jitter, under load by more than a sample). When the device's
+/// sample clock runs slow against CLOCK_MONOTONIC the stamps run ahead: the timeline jumps
+/// forward to them (a small gap, as after an overrun). When it runs fast the stamps fall
+/// behind: the timeline slews back by at most an eighth of a period per period, so packet
+/// times still only increase and lip sync does not drift. A stamp more than `clockStep` behind
+/// (the clock was stepped, the device restarted) re-anchors at once.
 public struct AudioTimeline: Sendable {
     /// Larger than timestamp jitter, smaller than anything a viewer would hear as lip sync.
     public static let tolerance = MediaDuration.milliseconds(10)
@@ -159,7 +162,13 @@ public struct AudioTimeline: Sendable {
         if let anchor {
             let predicted = anchor + MediaDuration(nanoseconds: framesSinceAnchor * 1_000_000_000 / Int64(sampleRate))
             let error = (measured - predicted).nanoseconds
-            if error <= Self.tolerance.nanoseconds && error >= -Self.clockStep.nanoseconds { return predicted }
+            if error >= -Self.tolerance.nanoseconds && error <= Self.tolerance.nanoseconds { return predicted }
+            if error < 0 && error >= -Self.clockStep.nanoseconds {
+                let period = Int64(frames) * 1_000_000_000 / Int64(sampleRate)
+                let slew = min(-error - Self.tolerance.nanoseconds / 2, period / 8)
+                self.anchor = anchor - MediaDuration(nanoseconds: slew)
+                return predicted - MediaDuration(nanoseconds: slew)
+            }
         }
         anchor = measured
         framesSinceAnchor = 0
