@@ -63,7 +63,8 @@ public final class CameraSource: @unchecked Sendable {
                 "card": "\(info.card)", "mode": "\(found.width)x\(found.height)@\(found.frameRate) \(found.pixelFormat)",
             ])
         } catch let error as CameraError where error.isTransient {
-            _ = error  // reported by the capture thread's state machine, once
+            // Absent or busy: the stream starts on the placeholder; the capture thread's
+            // state machine reports it (once) and retries.
         } catch let error as CameraError {
             throw error
         } catch {

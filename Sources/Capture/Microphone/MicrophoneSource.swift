@@ -43,7 +43,8 @@ public final class MicrophoneSource: @unchecked Sendable {
             initial = try ALSACapture(name: settings.name, sampleRate: settings.sampleRate, channels: settings.channels)
             logger.info("microphone opened", metadata: ["rate": "\(settings.sampleRate)", "channels": "\(settings.channels)"])
         } catch where error.isTransient {
-            _ = error  // reported by the capture thread's state machine, once
+            // Absent or busy: the stream starts on silence; the capture thread's state
+            // machine reports it (once) and retries.
         }
     }
 
