@@ -44,6 +44,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Raw S16LE mono audio input (file or FIFO).") var rawAudio: String?
     @Option(help: "Raw audio sample rate.") var rawAudioRate = 8000
     @Option(help: "Largest RTP packet in bytes.") var mtu = 1400
+    @Option(help: "Multicast group of the stream (RTSP SETUP with 'multicast'); see --no-multicast.") var multicastGroup = "239.255.42.1"
+    @Option(help: "First multicast port (video; audio on +2).") var multicastPort = 5004
+    @Option(help: "Multicast TTL (1 = this network segment only).") var multicastTTL = 1
+    @Flag(help: "Refuse multicast SETUPs (461).") var noMulticast = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
@@ -58,6 +62,14 @@ struct Run: AsyncParsableCommand {
         guard (8000...48000).contains(audioRate) else { throw ValidationError("--audio-rate must be 8000...48000") }
         guard ["yuyv", "i420"].contains(rawVideoFormat) else { throw ValidationError("--raw-video-format must be yuyv or i420") }
         guard (200...65_000).contains(mtu) else { throw ValidationError("--mtu must be 200...65000") }
+        let octets = multicastGroup.split(separator: ".").compactMap { Int($0) }
+        guard octets.count == 4, (224...239).contains(octets[0]), octets.allSatisfy({ (0...255).contains($0) }) else {
+            throw ValidationError("--multicast-group must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got \(multicastGroup)")
+        }
+        guard (1024...65_000).contains(multicastPort), multicastPort % 2 == 0 else {
+            throw ValidationError("--multicast-port must be even and 1024...65000")
+        }
+        guard (1...255).contains(multicastTTL) else { throw ValidationError("--multicast-ttl must be 1...255") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
@@ -74,6 +86,9 @@ struct Run: AsyncParsableCommand {
         settings.rtsp.port = port
         settings.rtsp.host = host
         settings.rtsp.udpPortBase = udpPortBase
+        settings.rtsp.multicastGroupBase = noMulticast ? nil : multicastGroup
+        settings.rtsp.multicastPortBase = multicastPort
+        settings.rtsp.multicastTTL = multicastTTL
         settings.streamPath = path
         settings.video.width = width
         settings.video.height = height

@@ -132,3 +132,21 @@ final class BadInputTests: XCTestCase {
         }
     }
 }
+
+/// With multicast turned off, a multicast SETUP is an unsupported transport.
+final class MulticastDisabledTests: XCTestCase {
+    func testMulticastSetupIsRefusedWhenTurnedOff() async throws {
+        var settings = VigilFixture.smallSettings()
+        settings.rtsp.multicastGroupBase = nil
+        let fixture = try await VigilFixture(settings: settings)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = try await TestRTSPClient.connect(port: fixture.port, group: group)
+        let reply = try await client.request("SETUP", fixture.url + "/trackID=0", headers: [("Transport", "RTP/AVP;multicast")])
+        XCTAssertEqual(reply.status.code, 461)
+        let unicastStillFine = try await client.request("SETUP", fixture.url + "/trackID=0", headers: [("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")])
+        XCTAssertEqual(unicastStillFine.status.code, 200)
+        await client.close()
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+    }
+}
