@@ -48,6 +48,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "First multicast port (video; audio on +2).") var multicastPort = 5004
     @Option(help: "Multicast TTL (1 = this network segment only).") var multicastTTL = 1
     @Flag(help: "Refuse multicast SETUPs (461).") var noMulticast = false
+    @Option(help: "RTP profile for video: avp (every client) or avpf (RFC 4585 feedback at once; VLC skips it).")
+    var rtcpProfile = "avp"
+    @Option(help: "Repair of lost video packets on NACK: off, resend, or rtx (RFC 4588 stream).") var retransmission = "resend"
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
@@ -70,6 +73,12 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("--multicast-port must be even and 1024...65000")
         }
         guard (1...255).contains(multicastTTL) else { throw ValidationError("--multicast-ttl must be 1...255") }
+        guard VigilSettings.RTCPProfile(rawValue: rtcpProfile) != nil else {
+            throw ValidationError("--rtcp-profile must be avp or avpf, got \(rtcpProfile)")
+        }
+        guard VigilSettings.Retransmission(rawValue: retransmission) != nil else {
+            throw ValidationError("--retransmission must be off, resend or rtx, got \(retransmission)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
@@ -99,6 +108,8 @@ struct Run: AsyncParsableCommand {
         settings.video.profile = profile
         settings.video.keyFrameInterval = keyint
         settings.video.threads = threads
+        settings.video.rtcpProfile = VigilSettings.RTCPProfile(rawValue: rtcpProfile) ?? .avp
+        settings.video.retransmission = VigilSettings.Retransmission(rawValue: retransmission) ?? .resend
         settings.video.pattern = SyntheticVideoSettings.Pattern(rawValue: pattern) ?? .moving
         settings.audio.enabled = !noAudio
         settings.audio.sampleRate = audioRate

@@ -221,24 +221,42 @@ extension StreamHub {
 
     /// Repair a viewer asked for: a key frame (PLI, FIR; rate-limited across viewers, since
     /// the encoder is shared), or the packets it lost sent again from the history (generic
-    /// NACK; plain resends in the original stream, RFC 4585 §6.2.1).
+    /// NACK, RFC 4585 §6.2.1): as they were, or in the RFC 4588 retransmission stream.
     func handle(_ feedback: FeedbackMessage, from output: TrackOutput, track: Track) {
         let ssrc = track.configuration.ssrc
         if feedback.asksForKeyFrame(of: ssrc) {
             output.statistics.keyFrameRequests += 1
+            track.keyFrameRequests += 1
             logger.debug("key frame requested", metadata: ["session": "\(output.session.id)"])
             requestKeyFrame()
             return
         }
         guard case .genericNACK(_, let source, let lost) = feedback, source == ssrc else { return }
         output.statistics.nacksReceived += 1
-        let packets = lost.compactMap { track.packet(sequence: $0) }
+        track.nacksReceived += 1
+        if case .multicast = output.transport { return }  // a repair for one member would reach all
+        let allocator: ByteBufferAllocator
+        switch output.transport {
+        case .interleaved(let channel, _, _): allocator = channel.allocator
+        default: allocator = track.udp?.rtp.allocator ?? ByteBufferAllocator()
+        }
+        var packets: [ByteBuffer] = []
+        switch track.configuration.repair {
+        case .none: return
+        case .resend: packets = lost.compactMap { track.packet(sequence: $0) }
+        case .retransmissionStream:
+            for sequence in lost {
+                guard let original = track.packet(sequence: sequence),
+                    let packet = track.retransmission?.retransmission(of: original, allocator: allocator)
+                else { continue }
+                packets.append(packet)
+            }
+        }
         for packet in packets {
             switch output.transport {
             case .udp(let address, _):
                 track.udp?.rtp.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil)
             case .multicast:
-                // Repairs for one member of a group would go to all; multicast is not repaired.
                 continue
             case .interleaved(let channel, let rtpChannel, _):
                 guard channel.isWritable else { continue }

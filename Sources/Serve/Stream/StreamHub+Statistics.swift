@@ -26,6 +26,31 @@ extension StreamHub {
         }.get()
     }
 
+    /// Each track's totals over the life of the stream, all viewers together.
+    public func trackSnapshots() async throws -> [TrackSnapshot] {
+        try await eventLoop.submit {
+            self.tracks.map { track in
+                TrackSnapshot(
+                    track: track.index, packetsSent: UInt64(track.packetizer.packetCount),
+                    octetsSent: UInt64(track.packetizer.octetCount), viewers: track.outputs.count,
+                    nacksReceived: track.nacksReceived, packetsResent: track.resentPackets,
+                    keyFrameRequests: track.keyFrameRequests)
+            }
+        }.get()
+    }
+
     /// Sessions the server knows, playing or not.
     public var trackCount: Int { configuration.tracks.count }
+}
+
+/// One track's totals (packets of the shared stream, and the repairs every viewer asked for).
+public struct TrackSnapshot: Sendable, Hashable {
+    public var track: Int
+    /// RTP packets of the stream (once, whatever the number of viewers) and their payload octets.
+    public var packetsSent: UInt64
+    public var octetsSent: UInt64
+    public var viewers: Int
+    public var nacksReceived: UInt64
+    public var packetsResent: UInt64
+    public var keyFrameRequests: UInt64
 }

@@ -35,6 +35,10 @@ final class Track {
     /// that can still arrive in time to be useful (RFC 4585 §3.5: feedback within an RTT).
     static let historyCapacity = 1024
     var resentPackets: UInt64 = 0
+    var nacksReceived: UInt64 = 0
+    var keyFrameRequests: UInt64 = 0
+    /// The RFC 4588 retransmission stream, when the track repairs loss with one.
+    var retransmission: RetransmissionPacketizer?
 
     init(index: Int, configuration: TrackConfiguration, mtu: Int, epoch: MediaInstant) {
         self.index = index
@@ -42,6 +46,10 @@ final class Track {
         self.history = [ByteBuffer?](repeating: nil, count: Self.historyCapacity)
         self.clock = RTPClock(clockRate: configuration.clockRate, timestampOffset: configuration.timestampOffset, epoch: epoch)
         let headroom = StreamHub.interleavedHeaderSize
+        if case .retransmissionStream(let payloadType, let ssrc, let sequence) = configuration.repair {
+            self.retransmission = RetransmissionPacketizer(
+                payloadType: payloadType, ssrc: ssrc, initialSequenceNumber: sequence, headroom: headroom)
+        }
         switch configuration.codec {
         case .h264, .h263:
             self.packetizer = H264Packetizer(
