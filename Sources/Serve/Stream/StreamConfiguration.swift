@@ -90,6 +90,9 @@ public struct StreamConfiguration: Sendable, Hashable {
     public var cname: String
     /// The session bandwidth in kbit/s, for the RTCP interval (RFC 3550 §6.2).
     public var sessionBandwidthKbps: Int
+    /// Send reports at RFC 3550 §6.2's reduced minimum interval (360 / kbit/s seconds) instead
+    /// of every 5 s. Participant timeouts still count in 5 s units (§6.3.5).
+    public var reducedMinimumRTCPInterval = true
 
     public init(path: String, tracks: [TrackConfiguration], mtu: Int = 1400, cname: String, sessionBandwidthKbps: Int) {
         self.path = path

@@ -13,6 +13,13 @@ final class Track {
     var udp: UDPPortPair?
     /// Where multicast viewers of this track receive RTP (RTCP on the next port).
     var multicast: (rtp: SocketAddress, rtcp: SocketAddress, group: String, port: Int, ttl: Int)?
+    /// The socket on the multicast group's RTCP port, where multicast viewers report.
+    enum GroupListener {
+        case none
+        case binding
+        case listening(any Channel)
+    }
+    var groupListener = GroupListener.none
     /// Outputs of the viewers playing this track, in join order.
     var outputs: [TrackOutput] = []
     /// UDP outputs by the viewer's RTP and RTCP addresses, to attribute incoming RTCP.
@@ -26,6 +33,8 @@ final class Track {
     /// The next periodic sender report.
     var reportTimer: Scheduled<Void>?
     var sentFirstReport = false
+    /// When the viewers' statistics go to the debug log next.
+    var nextStatisticsLog = NIODeadline.uptimeNanoseconds(0)
     /// Running average of compound RTCP packet size (RFC 3550 §6.3.3 avg_rtcp_size).
     var averageRTCPSize: Double = 100
     /// The last packets sent, by sequence number modulo the capacity, for NACK resends. The
