@@ -141,6 +141,39 @@ final class StreamHubTests: XCTestCase {
         XCTAssertEqual(try outbound(channel).count, 0)
         XCTAssertEqual(hub.viewerCount, 0)
     }
+    /// RFC 3550 §6.3.5: a UDP viewer that reported and then fell silent past the limit stops
+    /// getting media; one that never reported, or a TCP one, is left to RTSP's own timeout.
+    func testAUDPViewerThatStopsReportingIsDropped() throws {
+        let hub = makeHub()
+        func udpViewer(_ id: String, port: Int) throws -> (RTSPSession, TrackOutput) {
+            let session = RTSPSession(id: id, hub: hub, connectionID: ObjectIdentifier(hub), peer: nil, now: .now())
+            let output = TrackOutput(
+                trackIndex: 0,
+                transport: .udp(rtp: try SocketAddress(ipAddress: "10.0.0.9", port: port), rtcp: try SocketAddress(ipAddress: "10.0.0.9", port: port + 1)),
+                session: session)
+            session.outputs[0] = output
+            _ = session.stateMachine.apply(.setup, addsTrack: true)
+            _ = session.stateMachine.apply(.play)
+            hub.play(session, baseURL: "rtsp://h/live/") { _ in }
+            return (session, output)
+        }
+        let (reportingSession, reporting) = try udpViewer("R", port: 5000)
+        let (quietSession, quiet) = try udpViewer("Q", port: 6000)
+        let tcp = EmbeddedChannel(loop: loop)
+        let tcpSession = try play(hub, on: tcp)
+        var report = ByteBuffer()
+        RTCPCompound.write([.receiverReport(ReceiverReport(ssrc: 0x5150, reports: []))], into: &report)
+        hub.receiveRTCP(report, track: 0, from: nil, output: reporting)
+        hub.receiveRTCP(report, track: 0, from: nil, output: tcpSession.outputs[0])
+        XCTAssertEqual(hub.tracks[0].outputs.count, 3)
+
+        hub.dropSilentViewers(track: hub.tracks[0], now: .now() + .seconds(55))
+        XCTAssertEqual(hub.tracks[0].outputs.count, 3, "within the 60 s limit")
+        hub.dropSilentViewers(track: hub.tracks[0], now: .now() + .seconds(61))
+        XCTAssertEqual(hub.tracks[0].outputs.map(\.session.id).sorted(), [quiet.session.id, tcpSession.id].sorted())
+        withExtendedLifetime((reportingSession, quietSession)) {}
+    }
+
     /// The RTP packets (channel 0) in what was written to an interleaved viewer.
     static func rtpPackets(_ buffers: [ByteBuffer]) throws -> [RTPPacket] {
         var stream = ByteBuffer()

@@ -1,3 +1,4 @@
+import NIOCore
 import MediaCore
 import ServeWire
 
@@ -93,6 +94,9 @@ public struct StreamConfiguration: Sendable, Hashable {
     /// Send reports at RFC 3550 §6.2's reduced minimum interval (360 / kbit/s seconds) instead
     /// of every 5 s. Participant timeouts still count in 5 s units (§6.3.5).
     public var reducedMinimumRTCPInterval = true
+    /// A UDP viewer that reported and then sent no RTCP for this long (or five of its own
+    /// report intervals, if longer) is dropped (RFC 3550 §6.3.5).
+    public var viewerReportTimeout: TimeAmount = .seconds(60)
 
     public init(path: String, tracks: [TrackConfiguration], mtu: Int = 1400, cname: String, sessionBandwidthKbps: Int) {
         self.path = path

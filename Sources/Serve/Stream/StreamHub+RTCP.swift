@@ -125,6 +125,8 @@ extension StreamHub {
     func sendReports(track: Track) {
         guard !track.outputs.isEmpty else { return }
         let now = NIODeadline.now()
+        dropSilentViewers(track: track, now: now)
+        guard !track.outputs.isEmpty else { return }
         if logger.logLevel <= .debug, now >= track.nextStatisticsLog {
             // Reports go out several times a second; the statistics every few seconds are enough.
             track.nextStatisticsLog = now + .seconds(5)
@@ -179,6 +181,7 @@ extension StreamHub {
             return
         }
         output.session.touch()
+        output.noteReport(at: NIODeadline.now())
         let arrival = NTPTimestamp(unixNanoseconds: MediaClock.wallClockNanoseconds())
         for packet in packets {
             let reports: [ReceptionReport]
@@ -222,6 +225,27 @@ extension StreamHub {
                     "fractionLost": "\(report.fractionLost)", "jitter": "\(report.jitter)",
                 ])
             }
+        }
+    }
+
+    /// RFC 3550 §6.3.5: a receiver that has reported and then falls silent for several of its
+    /// own report intervals is gone (its host went away without TEARDOWN, or its path died).
+    /// Its media stops; the RTSP session ends on its own timeout. Only UDP viewers: a TCP
+    /// viewer's connection tells. The limit is five of the viewer's own intervals and never
+    /// under `configuration.viewerReportTimeout`, because some clients report rarely (ffmpeg
+    /// sends a report per ~280 kB received: every 35 s on a 64 kbit/s track).
+    func dropSilentViewers(track: Track, now: NIODeadline) {
+        let silent = track.outputs.filter { output in
+            guard !output.isInterleaved, let last = output.lastReportAt else { return false }
+            let limit = max(configuration.viewerReportTimeout, output.reportInterval * 5)
+            return now - last > limit
+        }
+        for output in silent {
+            logger.info("viewer stopped reporting; its media stops", metadata: [
+                "session": "\(output.session.id)", "track": "\(track.index)",
+                "silentSeconds": "\((now - output.lastReportAt!).nanoseconds / 1_000_000_000)",
+            ])
+            stop(output.session, goodbye: true)
         }
     }
 

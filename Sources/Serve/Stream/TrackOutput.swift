@@ -26,6 +26,18 @@ final class TrackOutput {
     var statistics = ViewerStatistics()
     /// A multicast viewer's own SSRC, learnt from its first report to the group.
     var reporterSSRC: UInt32?
+    /// When the viewer's last RTCP packet for this track arrived, and its usual spacing.
+    private(set) var lastReportAt: NIODeadline?
+    private(set) var reportInterval: TimeAmount = .zero
+
+    func noteReport(at now: NIODeadline) {
+        if let last = lastReportAt {
+            let gap = now - last
+            // A slow average (1/4 of each new gap) that follows a client's cadence.
+            reportInterval = reportInterval == .zero ? gap : .nanoseconds((reportInterval.nanoseconds * 3 + gap.nanoseconds) / 4)
+        }
+        lastReportAt = now
+    }
 
     init(trackIndex: Int, transport: Transport, session: RTSPSession) {
         self.trackIndex = trackIndex
