@@ -176,9 +176,9 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
     hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
     if video.adaptiveBitrate {
         let minimum = video.minimumBitrateKbps ?? max(64, video.bitrateKbps / 4)
-        hub.bitrateController = BitrateController(
-            configuration: .init(minimumKbps: min(minimum, video.bitrateKbps), maximumKbps: video.bitrateKbps),
-            startKbps: video.bitrateKbps)
+        var configuration = BitrateController.Configuration(minimumKbps: min(minimum, video.bitrateKbps), maximumKbps: video.bitrateKbps)
+        configuration.policy = video.adaptivePolicy
+        hub.bitrateController = BitrateController(configuration: configuration, startKbps: video.bitrateKbps)
         hub.bitrateSetter = { [videoEncoder] kbps in videoEncoder.submit(.setBitrate(kbps: kbps)) }
     }
 

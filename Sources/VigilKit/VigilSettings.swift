@@ -42,6 +42,9 @@ public struct VigilSettings: Sendable {
         /// nil minimum = a quarter of `bitrateKbps`. The maximum is `bitrateKbps`.
         public var adaptiveBitrate = true
         public var minimumBitrateKbps: Int?
+        /// Whose receiver reports the shared encoder follows: the median viewer (default) or
+        /// the lowest one.
+        public var adaptivePolicy: AdaptivePolicy = .median
         /// The RTP profile the video is offered in. AVP plays everywhere; AVPF (RFC 4585) lets
         /// ffmpeg and GStreamer send NACK and PLI at once, but live555 clients (VLC) skip it.
         public var rtcpProfile: RTCPProfile = .avp
@@ -49,6 +52,8 @@ public struct VigilSettings: Sendable {
         public var retransmission: Retransmission = .resend
         public init() {}
     }
+
+    public typealias AdaptivePolicy = BitrateController.Policy
 
     public enum RTCPProfile: String, Sendable, Hashable, CaseIterable {
         case avp

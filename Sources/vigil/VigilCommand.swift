@@ -51,6 +51,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "RTP profile for video: avp (every client) or avpf (RFC 4585 feedback at once; VLC skips it).")
     var rtcpProfile = "avp"
     @Option(help: "Repair of lost video packets on NACK: off, resend, or rtx (RFC 4588 stream).") var retransmission = "resend"
+    @Option(help: "Adaptive bitrate: follow the median viewer, the lowest one, or off (fixed rate).") var adaptive = "median"
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
@@ -78,6 +79,9 @@ struct Run: AsyncParsableCommand {
         }
         guard VigilSettings.Retransmission(rawValue: retransmission) != nil else {
             throw ValidationError("--retransmission must be off, resend or rtx, got \(retransmission)")
+        }
+        guard adaptive == "off" || VigilSettings.AdaptivePolicy(rawValue: adaptive) != nil else {
+            throw ValidationError("--adaptive must be median, lowest or off, got \(adaptive)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
@@ -110,6 +114,8 @@ struct Run: AsyncParsableCommand {
         settings.video.threads = threads
         settings.video.rtcpProfile = VigilSettings.RTCPProfile(rawValue: rtcpProfile) ?? .avp
         settings.video.retransmission = VigilSettings.Retransmission(rawValue: retransmission) ?? .resend
+        settings.video.adaptiveBitrate = adaptive != "off"
+        settings.video.adaptivePolicy = VigilSettings.AdaptivePolicy(rawValue: adaptive) ?? .median
         settings.video.pattern = SyntheticVideoSettings.Pattern(rawValue: pattern) ?? .moving
         settings.audio.enabled = !noAudio
         settings.audio.sampleRate = audioRate

@@ -35,6 +35,41 @@ final class BitrateControllerTests: XCTestCase {
         XCTAssertEqual(losses.suffix(15).max() ?? 1, 0, accuracy: 0.01, "and loss stays under 1 % once settled")
     }
 
+    /// Reports lag: each one counts the loss of the second before it, so the first report
+    /// after a cut still shows the old rate's loss. Charged to the new rate it would cut again
+    /// far below the bottleneck (what a 1 Mbit/s link did before: 2000 → 1061 → 590 → 529).
+    func testAReportThatLagsACutDoesNotCutAgainBelowTheBottleneck() {
+        var controller = makeController()
+        var rateLastSecond = controller.currentKbps
+        var rate = controller.currentKbps
+        var decisions: [Int] = []
+        for second in 0..<30 {
+            let loss = max(0, Double(rateLastSecond - 1000) / Double(rateLastSecond))
+            controller.observe(viewer: "A", fractionLost: loss, jitterSeconds: 0.01, now: Double(second))
+            rateLastSecond = rate
+            if let decision = controller.decide(now: Double(second)) {
+                decisions.append(decision.kbps)
+                rate = decision.kbps
+            }
+        }
+        XCTAssertLessThanOrEqual(rate, 1000, "\(decisions)")
+        XCTAssertGreaterThanOrEqual(decisions.min() ?? 0, 850, "never far below the bottleneck: \(decisions)")
+    }
+
+    /// With the `lowest` policy the worst viewer sets the rate and nobody gets key frames only.
+    func testLowestPolicyFollowsTheWorstViewer() {
+        var configuration = BitrateController.Configuration(minimumKbps: 200, maximumKbps: 4000)
+        configuration.policy = .lowest
+        var controller = BitrateController(configuration: configuration, startKbps: 2000)
+        for second in 0..<10 {
+            controller.observe(viewer: "good", fractionLost: 0, jitterSeconds: 0.002, now: Double(second))
+            controller.observe(viewer: "bad", fractionLost: 0.5, jitterSeconds: 0.2, now: Double(second))
+            _ = controller.decide(now: Double(second))
+        }
+        XCTAssertLessThanOrEqual(controller.currentKbps, 1000)
+        XCTAssertEqual(controller.keyFramesOnly, [])
+    }
+
     func testOneBadViewerDoesNotStarveTheOthers() {
         var controller = makeController()
         for second in 0..<10 {

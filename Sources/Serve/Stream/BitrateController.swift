@@ -14,9 +14,18 @@
 /// Changes smaller than 5 % are ignored, and a change waits two seconds after the last one
 /// (hysteresis: x264 needs a moment to settle at a new rate before reports mean anything).
 public struct BitrateController: Sendable {
+    /// Whose path the shared encoder follows.
+    public enum Policy: String, Sendable, Hashable, CaseIterable {
+        /// The median viewer: one bad path cannot starve the rest; it gets key frames only.
+        case median
+        /// The worst viewer: nobody loses pictures, everybody gets its rate.
+        case lowest
+    }
+
     public struct Configuration: Sendable, Hashable {
         public var minimumKbps: Int
         public var maximumKbps: Int
+        public var policy = Policy.median
         public var lowLoss = 0.02
         /// How long a ceiling learnt from loss holds probing back, in seconds.
         public var ceilingLifetime = 30.0
@@ -38,6 +47,9 @@ public struct BitrateController: Sendable {
 
     public let configuration: Configuration
     public private(set) var currentKbps: Int
+    /// The rate before the last change: reports that arrive within `hold` of a change mostly
+    /// describe packets sent at it.
+    private var previousKbps: Int
     private var estimates: [String: Double] = [:]
     private var lastJitter: [String: Double] = [:]
     private var ceilings: [String: (kbps: Double, until: Double)] = [:]
@@ -46,6 +58,7 @@ public struct BitrateController: Sendable {
     public init(configuration: Configuration, startKbps: Int) {
         self.configuration = configuration
         self.currentKbps = min(max(startKbps, configuration.minimumKbps), configuration.maximumKbps)
+        self.previousKbps = currentKbps
     }
 
     /// One receiver report from `viewer` at `now` (seconds): loss as a fraction of 1, jitter
@@ -55,7 +68,10 @@ public struct BitrateController: Sendable {
         let previousJitter = lastJitter[viewer] ?? jitterSeconds
         let jitterGrowing = jitterSeconds > previousJitter * 1.5 + 0.005
         if fractionLost > configuration.lowLoss {
-            let delivered = Double(currentKbps) * (1 - fractionLost)
+            // A report covers the seconds before it: just after a change, the loss it counts
+            // happened at the old rate, and charging it to the new one would overshoot down.
+            let sentAt = now - lastChange < configuration.hold ? max(previousKbps, currentKbps) : currentKbps
+            let delivered = Double(sentAt) * (1 - fractionLost)
             estimate = min(estimate, delivered * 0.95)
             ceilings[viewer] = (delivered, now + configuration.ceilingLifetime)
         } else if !jitterGrowing {
@@ -75,16 +91,23 @@ public struct BitrateController: Sendable {
         ceilings[viewer] = nil
     }
 
-    /// The median viewer's estimate, clamped to the configured bounds.
+    /// The followed viewer's estimate (per the policy), clamped to the configured bounds.
     public var target: Int? {
         guard !estimates.isEmpty else { return nil }
         let sorted = estimates.values.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        return min(max(Int(median), configuration.minimumKbps), configuration.maximumKbps)
+        let followed: Double
+        switch configuration.policy {
+        case .median:
+            followed = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        case .lowest:
+            followed = sorted[0]
+        }
+        return min(max(Int(followed), configuration.minimumKbps), configuration.maximumKbps)
     }
 
     /// Viewers whose path carries less than half of the stream: they get key frames only.
     public var keyFramesOnly: Set<String> {
+        guard configuration.policy == .median else { return [] }
         let limit = Double(currentKbps) * configuration.keyFramesOnlyBelow
         return Set(estimates.filter { $0.value < limit }.map(\.key))
     }
@@ -98,8 +121,9 @@ public struct BitrateController: Sendable {
         guard abs(change) >= configuration.smallestChange || (atBound && target != currentKbps) else { return nil }
         let worst = estimates.values.min() ?? 0
         let reason = change < 0
-            ? "median viewer path carries about \(target) kbit/s (lossiest viewer ≈ \(Int(worst)) kbit/s)"
+            ? "\(configuration.policy == .median ? "median" : "lowest") viewer path carries about \(target) kbit/s (lossiest viewer ≈ \(Int(worst)) kbit/s)"
             : "viewers report no loss: probing up to \(target) kbit/s"
+        previousKbps = currentKbps
         currentKbps = target
         lastChange = now
         return Decision(kbps: target, reason: reason)
