@@ -12,7 +12,7 @@ struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Camera appliance: live H.264 + G.711 over RTSP/RTP.",
-        subcommands: [Run.self, Devices.self],
+        subcommands: [Run.self, Devices.self, EncodeH263.self],
         defaultSubcommand: Run.self)
 }
 

@@ -1,0 +1,79 @@
+/// Picture-level rate control for the H.263 encoder: a virtual buffer of the bits spent above
+/// the budget, and a model per picture type where bits ≈ complexity / QP.
+///
+/// An intra picture gets several pictures' budget (it has no prediction to lean on); what it
+/// spends above the budget, like any other excess, is paid back by the pictures of the next
+/// second. Credit from pictures that could not use their budget is capped at half a second,
+/// so a still scene does not bank bits for a burst later. Within a picture the encoder also
+/// steers per GOB (GQUANT), see `H263PictureCoder`.
+struct H263RateControl {
+    private(set) var bitrate: Int
+    let frameRate: Int
+    let keyFrameInterval: Int
+    /// Bits spent above the budget so far (negative: below).
+    private(set) var fullness: Double = 0
+    private var complexityIntra: Double
+    private var complexityInter: Double
+    private var lastInterQP: Int?
+    private var lastIntraQP: Int?
+
+    static let minimumQP = 1
+    static let maximumQP = 31
+    /// Largest change of QP between consecutive inter pictures: quality moves smoothly.
+    static let maximumInterStep = 3
+
+    init(bitrateKbps: Int, frameRate: Int, keyFrameInterval: Int, pixels: Int) {
+        bitrate = bitrateKbps * 1000
+        self.frameRate = max(1, frameRate)
+        self.keyFrameInterval = max(1, keyFrameInterval)
+        // First guesses (bits × QP per pixel) for ordinary camera content; they adapt at once.
+        complexityIntra = 4.0 * Double(pixels)
+        complexityInter = 0.8 * Double(pixels)
+    }
+
+    var bitsPerPicture: Double { Double(bitrate) / Double(frameRate) }
+
+    mutating func setBitrate(kbps: Int) {
+        bitrate = kbps * 1000
+        fullness = min(fullness, bitsPerPicture * Double(frameRate) / 2)
+    }
+
+    /// How many pictures' budget an intra picture may take: up to 6, less with frequent key frames.
+    private var intraWeight: Double { min(6, max(1, Double(keyFrameInterval) / 4)) }
+
+    /// The bit target of the next picture.
+    func target(intra: Bool) -> Double {
+        let base = bitsPerPicture * (intra ? intraWeight : 1)
+        let payback = fullness / Double(frameRate)
+        return min(max(base - payback, base * 0.3), base * 2)
+    }
+
+    /// The starting QP of the next picture (GOBs may move from it).
+    mutating func quantizer(intra: Bool) -> Int {
+        let target = target(intra: intra)
+        let model = (intra ? complexityIntra : complexityInter) / target
+        var qp = Int(model.rounded())
+        if intra, let lastInter = lastInterQP {
+            // An intra picture a little finer than the inter ones around it, so quality
+            // does not pulse at each key frame.
+            qp = min(max(qp, lastInter - 2), lastInter + 4)
+        } else if !intra, let last = lastInterQP ?? lastIntraQP {
+            qp = min(max(qp, last - Self.maximumInterStep), last + Self.maximumInterStep)
+        }
+        return min(max(qp, Self.minimumQP), Self.maximumQP)
+    }
+
+    /// Accounts a coded picture: its size and the mean QP of its GOBs.
+    mutating func update(bits: Int, meanQP: Double, intra: Bool) {
+        fullness += Double(bits) - bitsPerPicture
+        fullness = max(fullness, -bitsPerPicture * Double(frameRate) / 2)
+        let observed = max(1, Double(bits)) * meanQP
+        if intra {
+            complexityIntra = observed
+            lastIntraQP = Int(meanQP.rounded())
+        } else {
+            complexityInter = 0.5 * complexityInter + 0.5 * observed
+            lastInterQP = Int(meanQP.rounded())
+        }
+    }
+}

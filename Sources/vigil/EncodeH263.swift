@@ -1,0 +1,56 @@
+import ArgumentParser
+import Encode
+import Foundation
+import MediaCore
+
+/// `vigil encode-h263`: raw I420 pictures on stdin → an H.263 elementary stream on stdout,
+/// through the same encoder the stream uses. Hidden: for benchmarks and tests.
+struct EncodeH263: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode-h263",
+        abstract: "Encode raw I420 from stdin to an H.263 stream on stdout (benchmarks, tests).",
+        shouldDisplay: false)
+
+    @Option(help: "Source picture width.") var width: Int
+    @Option(help: "Source picture height.") var height: Int
+    @Option(help: "Frames per second (capture instants are n / fps).") var fps = 30
+    @Option(help: "Target bitrate in kbit/s.") var kbps = 384
+    @Option(help: "Frames between intra pictures (default: 2 s worth).") var keyint: Int?
+    @Flag(help: "Scale to the nearest standard format instead of a custom (PLUSPTYPE) size.") var standardFormat = false
+    @Option(help: "Encode at most this many frames.") var frames: Int?
+
+    func run() throws {
+        let format = H263PictureFormat.forSource(width: width, height: height, allowCustom: !standardFormat)
+        let encoder = try H263Encoder(settings: H263Settings(
+            width: width, height: height, format: format, frameRate: fps, bitrateKbps: kbps, keyFrameInterval: keyint))
+        let frameSize = PixelFormat.i420.frameSize(width: width, height: height)
+        let input = FileHandle.standardInput
+        let output = FileHandle.standardOutput
+        var index: Int64 = 0
+        var pending = Data()
+        var started: UInt64 = 0
+        var encodeNanoseconds: UInt64 = 0
+        while frames.map({ index < Int64($0) }) ?? true {
+            while pending.count < frameSize {
+                let chunk = input.readData(ofLength: frameSize - pending.count)
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+            }
+            guard pending.count >= frameSize else { break }
+            let frame = RawFrame(
+                format: .i420, width: width, height: height, bytes: [UInt8](pending.prefix(frameSize)),
+                instant: MediaInstant(nanoseconds: index * 1_000_000_000 / Int64(fps)), sequence: UInt64(index))
+            pending.removeFirst(frameSize)
+            started = DispatchTime.now().uptimeNanoseconds
+            let units = try encoder.encode(frame)
+            encodeNanoseconds += DispatchTime.now().uptimeNanoseconds - started
+            for unit in units {
+                for part in unit.parts { output.write(Data(part)) }
+            }
+            index += 1
+        }
+        let seconds = Double(encodeNanoseconds) / 1e9
+        FileHandle.standardError.write(Data(
+            "encoded \(index) frames at \(format) in \(String(format: "%.3f", seconds)) s (\(String(format: "%.1f", Double(index) / max(seconds, 1e-9))) fps)\n".utf8))
+    }
+}
