@@ -52,7 +52,8 @@ public final class H263Encoder: VideoEncoder, @unchecked Sendable {
             ? nil : PictureScaler(sourceWidth: settings.width, sourceHeight: settings.height, width: format.width, height: format.height)
         rateControl = H263RateControl(
             bitrateKbps: settings.bitrateKbps, frameRate: settings.frameRate,
-            keyFrameInterval: settings.effectiveKeyFrameInterval, pixels: format.width * format.height)
+            keyFrameInterval: settings.effectiveKeyFrameInterval, pixels: format.width * format.height,
+            constantBitrate: settings.constantBitrate)
         _bitrateKbps = settings.bitrateKbps
     }
 
@@ -90,7 +91,8 @@ public final class H263Encoder: VideoEncoder, @unchecked Sendable {
         let ticks = (elapsed * Self.pictureClockNumerator / Self.pictureClockDenominator + 500_000_000) / 1_000_000_000
         let quantizer = rateControl.quantizer(intra: intra)
         let picture = coder.code(
-            intra: intra, quantizer: quantizer, temporalReference: Int(ticks & 0xFF), targetBits: rateControl.target(intra: intra))
+            intra: intra, quantizer: quantizer, temporalReference: Int(ticks & 0xFF), targetBits: rateControl.target(intra: intra),
+            stuffingBits: rateControl.stuffingBits)
         rateControl.update(bits: picture.bytes.count * 8, meanQP: picture.meanQP, intra: intra)
         picturesSinceIntra = intra ? 1 : picturesSinceIntra + 1
 

@@ -130,7 +130,8 @@ final class H263PictureCoder {
     }
 
     /// Codes the picture in `sourcePlanes`: intra if asked or if there is no reference yet.
-    func code(intra requestedIntra: Bool, quantizer: Int, temporalReference: Int, targetBits: Double) -> CodedPicture {
+    /// `stuffingBits` (rounded up to whole codewords) are spread over the macroblocks.
+    func code(intra requestedIntra: Bool, quantizer: Int, temporalReference: Int, targetBits: Double, stuffingBits: Int = 0) -> CodedPicture {
         let intra = requestedIntra || !hasReference
         var writer = H263BitWriter(capacity: max(4096, Int(targetBits / 8) * 2))
         writePictureHeader(&writer, intra: intra, quantizer: quantizer, temporalReference: temporalReference)
@@ -146,6 +147,10 @@ final class H263PictureCoder {
         var qp = quantizer
         var qpSum = 0
         var gobBits = [Int](repeating: 0, count: gobCount)
+        // MCBPC stuffing (Tables 7 and 8): 9 bits, after COD = 0 in a P-picture.
+        let stuffingCodeLength = intra ? 9 : 10
+        let stuffingCodes = (stuffingBits + stuffingCodeLength - 1) / stuffingCodeLength
+        var macroblockNumber = 0
         for gob in 0..<gobCount {
             let gobStart = writer.bitCount
             if gob > 0 {
@@ -168,6 +173,11 @@ final class H263PictureCoder {
             let firstRow = gob * rowsPerGOB
             for row in firstRow..<min(firstRow + rowsPerGOB, macroblockRows) {
                 for column in 0..<macroblockColumns {
+                    if stuffingCodes > 0 {
+                        let count = (macroblockNumber + 1) * stuffingCodes / macroblocks - macroblockNumber * stuffingCodes / macroblocks
+                        for _ in 0..<count { writer.write(1, count: stuffingCodeLength) }
+                    }
+                    macroblockNumber += 1
                     if intra {
                         codeIntraMacroblock(&writer, column: column, row: row, quantizer: qp, inPPicture: false)
                     } else {

@@ -22,7 +22,10 @@ struct H263RateControl {
     /// Largest change of QP between consecutive inter pictures: quality moves smoothly.
     static let maximumInterStep = 3
 
-    init(bitrateKbps: Int, frameRate: Int, keyFrameInterval: Int, pixels: Int) {
+    let constantBitrate: Bool
+
+    init(bitrateKbps: Int, frameRate: Int, keyFrameInterval: Int, pixels: Int, constantBitrate: Bool) {
+        self.constantBitrate = constantBitrate
         bitrate = bitrateKbps * 1000
         self.frameRate = max(1, frameRate)
         self.keyFrameInterval = max(1, keyFrameInterval)
@@ -35,7 +38,15 @@ struct H263RateControl {
 
     mutating func setBitrate(kbps: Int) {
         bitrate = kbps * 1000
-        fullness = min(fullness, bitsPerPicture * Double(frameRate) / 2)
+        fullness = min(max(fullness, -credit), -credit + bitsPerPicture * Double(frameRate))
+    }
+
+    /// The most the stream may fall behind its budget: half a second of bits.
+    private var credit: Double { bitsPerPicture * Double(frameRate) / 2 }
+
+    /// Stuffing the next picture must carry to stay within `credit` of the budget.
+    var stuffingBits: Int {
+        constantBitrate ? max(0, Int(-fullness - credit)) : 0
     }
 
     /// How many pictures' budget an intra picture may take: up to 6, less with frequent key frames.
@@ -66,7 +77,9 @@ struct H263RateControl {
     /// Accounts a coded picture: its size and the mean QP of its GOBs.
     mutating func update(bits: Int, meanQP: Double, intra: Bool) {
         fullness += Double(bits) - bitsPerPicture
-        fullness = max(fullness, -bitsPerPicture * Double(frameRate) / 2)
+        // Without stuffing, forget a shortfall beyond the credit; with it, the next picture
+        // pays it back.
+        if !constantBitrate { fullness = max(fullness, -credit) }
         let observed = max(1, Double(bits)) * meanQP
         if intra {
             complexityIntra = observed

@@ -15,11 +15,15 @@ public struct H263Settings: Sendable, Hashable {
     /// Full-pel search reach in pixels around the best predictor, ≤ 15 (baseline vectors
     /// stay within [-16, 15.5]).
     public var searchRange: Int
+    /// Keep the stream at the bitrate even when the scene is too simple to use it (stuffing,
+    /// as a constant-rate channel wants); false lets a still scene cost less.
+    public var constantBitrate: Bool
 
     public init(
         width: Int, height: Int, format: H263PictureFormat? = nil, frameRate: Int, bitrateKbps: Int,
-        keyFrameInterval: Int? = nil, searchRange: Int = 15
+        keyFrameInterval: Int? = nil, searchRange: Int = 15, constantBitrate: Bool = true
     ) {
+        self.constantBitrate = constantBitrate
         self.width = width
         self.height = height
         self.format = format ?? .forSource(width: width, height: height, allowCustom: true)
