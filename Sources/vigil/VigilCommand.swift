@@ -12,7 +12,7 @@ struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Camera appliance: live H.264 or H.263 + G.711 over RTSP/RTP.",
-        subcommands: [Run.self, Devices.self, EncodeH263.self],
+        subcommands: [Run.self, Devices.self, EncodeH263.self, SyntheticRaw.self],
         defaultSubcommand: Run.self)
 }
 
