@@ -251,6 +251,7 @@ final class H263PictureCoder {
         return (index == 4 ? planes.u + offset : planes.v + offset, chromaWidth)
     }
 
+    @inline(never)
     private func codeIntraMacroblock(_ w: inout H263BitWriter, column: Int, row: Int, quantizer qp: Int, inPPicture: Bool) {
         var cbp = 0
         let qp32 = Int32(qp)
@@ -265,11 +266,13 @@ final class H263PictureCoder {
             // INTRADC (§5.4.1): the DC divided by 8, rounded, in 1…254. The transform's output
             // is 8 × the coefficient, hence 64.
             lev[0] = min(max((coef[0] + 32) >> 6, 1), 254)
-            let divisor = 16 * qp32
+            // |c| / (16·QP) by a reciprocal: any rounding is the encoder's choice, and a
+            // division per coefficient would cost more than the transform.
+            let reciprocal = (1 << 20) / (16 * qp32)
             var any = false
             for i in 1..<64 {
                 let c = coef[i]
-                let magnitude = min((c < 0 ? -c : c) / divisor, 127)
+                let magnitude = min(((c < 0 ? 0 &- c : c) &* reciprocal) &>> 20, 127)
                 lev[i] = c < 0 ? -magnitude : magnitude
                 if magnitude != 0 { any = true }
             }
@@ -306,6 +309,7 @@ final class H263PictureCoder {
         }
     }
 
+    @inline(never)
     private func codeInterMacroblock(_ w: inout H263BitWriter, column: Int, row: Int, gobFirstRow: Int, quantizer qp: Int) {
         let index = row * macroblockColumns + column
         if interCount[index] >= Self.intraRefreshCount {
@@ -333,22 +337,23 @@ final class H263PictureCoder {
             let coef = coefficients + b * 64
             var total: Int32 = 0
             for y in 0..<8 {
+                let s = src + y * stride, q = pred.pointer + y * pred.stride, c = coef + y * 8
                 for x in 0..<8 {
-                    let r = Int32(src[y * stride + x]) - Int32(pred.pointer[y * pred.stride + x])
-                    coef[y * 8 + x] = r
-                    total += r < 0 ? -r : r
+                    let r = Int32(s[x]) &- Int32(q[x])
+                    c[x] = r
+                    total &+= (r ^ (r &>> 31)) &- (r &>> 31)  // |r|, without a branch
                 }
             }
             guard total >= zeroBound else { continue }
             H263Transform.forward(coef)
             let lev = levels + b * 64
             let deadZone = 4 * qp32
-            let divisor = 16 * qp32
+            let reciprocal = (1 << 20) / (16 * qp32)
             var any = false
             for i in 0..<64 {
                 let c = coef[i]
-                let a = (c < 0 ? -c : c) - deadZone
-                let magnitude = a > 0 ? min(a / divisor, 127) : 0
+                let a = (c < 0 ? 0 &- c : c) &- deadZone
+                let magnitude = a > 0 ? min((a &* reciprocal) &>> 20, 127) : 0
                 lev[i] = c < 0 ? -magnitude : magnitude
                 if magnitude != 0 { any = true }
             }
@@ -389,7 +394,7 @@ final class H263PictureCoder {
             H263Transform.inverse(coef)
             for y in 0..<8 {
                 for x in 0..<8 {
-                    dst[y * stride + x] = clampPixel(Int32(pred.pointer[y * pred.stride + x]) + coef[y * 8 + x])
+                    dst[y * stride + x] = clampPixel(Int32(pred.pointer[y * pred.stride + x]) &+ coef[y * 8 + x])
                 }
             }
         }
@@ -409,6 +414,7 @@ final class H263PictureCoder {
     }
 
     /// TCOEF events (§5.4.2) of a block's levels in zigzag order from `start`.
+    @inline(never)
     private func writeCoefficients(_ w: inout H263BitWriter, _ lev: UnsafeMutablePointer<Int32>, start: Int) {
         var last = 63
         while last >= start && lev[zigzag[last]] == 0 { last -= 1 }
@@ -481,6 +487,7 @@ final class H263PictureCoder {
     /// each SAD cut short once it cannot win; then the eight half-pel positions around the
     /// winner (§6.1.2 interpolation). Vectors keep the whole block inside the picture
     /// (baseline has no unrestricted vectors) and within [-16, 15.5].
+    @inline(never)
     private func motionSearch(column: Int, row: Int, predictor: (x: Int32, y: Int32), quantizer: Int) -> SearchResult {
         let x0 = column * 16
         let y0 = row * 16
@@ -519,7 +526,7 @@ final class H263PictureCoder {
         while step >= 1 {
             var iterations = 0
             var moved = true
-            while moved && iterations < 16 {
+            while moved && iterations < (step == 1 ? 16 : 1 + step / 4) {
                 iterations += 1
                 let cx = bestX, cy = bestY
                 moved = false
@@ -539,18 +546,25 @@ final class H263PictureCoder {
         let centreX = halfX, centreY = halfY
         let minHalfX = Int32(2 * minX), maxHalfX = Int32(min(31, 2 * (width - 16 - x0)))
         let minHalfY = Int32(2 * minY), maxHalfY = Int32(min(31, 2 * (height - 16 - y0)))
-        for dy: Int32 in -1...1 {
-            for dx: Int32 in -1...1 where dx != 0 || dy != 0 {
-                let hx = centreX + dx, hy = centreY + dy
-                guard hx >= minHalfX, hx <= maxHalfX, hy >= minHalfY, hy <= maxHalfY else { continue }
-                let cost = halfPelSAD(current, column: column, row: row, hx: hx, hy: hy, limit: best)
-                if cost < best {
-                    best = cost
-                    halfX = hx
-                    halfY = hy
-                }
+        // The four half-pel neighbours, then the diagonal between the better horizontal
+        // and the better vertical one: five interpolations instead of eight.
+        var costs: (left: Int32, right: Int32, up: Int32, down: Int32) = (.max, .max, .max, .max)
+        func tryHalf(_ dx: Int32, _ dy: Int32) -> Int32 {
+            let hx = centreX + dx, hy = centreY + dy
+            guard hx >= minHalfX, hx <= maxHalfX, hy >= minHalfY, hy <= maxHalfY else { return .max }
+            let cost = halfPelSAD(current, column: column, row: row, hx: hx, hy: hy, limit: best)
+            if cost < best {
+                best = cost
+                halfX = hx
+                halfY = hy
             }
+            return cost
         }
+        costs.left = tryHalf(-1, 0)
+        costs.right = tryHalf(1, 0)
+        costs.up = tryHalf(0, -1)
+        costs.down = tryHalf(0, 1)
+        _ = tryHalf(costs.left < costs.right ? -1 : 1, costs.up < costs.down ? -1 : 1)
 
         // Intra when the picture's own texture is cheaper than the residual (TMN's rule).
         if best > 512 {
@@ -570,22 +584,23 @@ final class H263PictureCoder {
     }
 
     /// SAD of a 16x16 block, abandoned (returning ≥ limit) once past `limit`.
-    @inline(__always)
+    @inline(never)
     private func sad16(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, stride: Int, limit: Int32) -> Int32 {
         var total: Int32 = 0
         for y in 0..<16 {
             let pa = a + y * stride, pb = b + y * stride
             var rowSum: Int32 = 0
             for x in 0..<16 {
-                let d = Int32(pa[x]) - Int32(pb[x])
-                rowSum += d < 0 ? -d : d
+                let d = Int32(pa[x]) &- Int32(pb[x])
+                rowSum &+= (d ^ (d &>> 31)) &- (d &>> 31)
             }
-            total += rowSum
+            total &+= rowSum
             if total >= limit { return total }
         }
         return total
     }
 
+    @inline(never)
     private func halfPelSAD(_ current: UnsafeMutablePointer<UInt8>, column: Int, row: Int, hx: Int32, hy: Int32, limit: Int32) -> Int32 {
         let stride = width
         let ref = reference.y + (row * 16 + Int(hy >> 1)) * stride + column * 16 + Int(hx >> 1)
@@ -598,19 +613,19 @@ final class H263PictureCoder {
             var rowSum: Int32 = 0
             if fx != 0 && fy != 0 {
                 for x in 0..<16 {
-                    let v = (Int32(p0[x]) + Int32(p0[x + 1]) + Int32(p1[x]) + Int32(p1[x + 1]) + 2) >> 2
-                    let d = Int32(pa[x]) - v
-                    rowSum += d < 0 ? -d : d
+                    let v = (Int32(p0[x]) &+ Int32(p0[x + 1]) &+ Int32(p1[x]) &+ Int32(p1[x + 1]) &+ 2) &>> 2
+                    let d = Int32(pa[x]) &- v
+                    rowSum &+= (d ^ (d &>> 31)) &- (d &>> 31)
                 }
             } else {
                 let q = fx != 0 ? p0 + 1 : p1
                 for x in 0..<16 {
-                    let v = (Int32(p0[x]) + Int32(q[x]) + 1) >> 1
-                    let d = Int32(pa[x]) - v
-                    rowSum += d < 0 ? -d : d
+                    let v = (Int32(p0[x]) &+ Int32(q[x]) &+ 1) &>> 1
+                    let d = Int32(pa[x]) &- v
+                    rowSum &+= (d ^ (d &>> 31)) &- (d &>> 31)
                 }
             }
-            total += rowSum
+            total &+= rowSum
             if total >= limit { return total }
         }
         return total
@@ -625,6 +640,7 @@ final class H263PictureCoder {
 
     /// §6.1.2: luma at the vector, chroma at the vector halved with ¼ and ¾ positions moved
     /// to the half (Table 12's rounding: (v >> 1) | (v & 1) per component).
+    @inline(never)
     private func buildPrediction(column: Int, row: Int, mvx: Int32, mvy: Int32) {
         interpolate(
             from: reference.y + (row * 16 + Int(mvy >> 1)) * width + column * 16 + Int(mvx >> 1), stride: width,
@@ -650,12 +666,12 @@ final class H263PictureCoder {
                 out.update(from: p0, count: size)
             case (1, 1):
                 for x in 0..<size {
-                    out[x] = UInt8(truncatingIfNeeded: (Int32(p0[x]) + Int32(p0[x + 1]) + Int32(p1[x]) + Int32(p1[x + 1]) + 2) >> 2)
+                    out[x] = UInt8(truncatingIfNeeded: (Int32(p0[x]) &+ Int32(p0[x + 1]) &+ Int32(p1[x]) &+ Int32(p1[x + 1]) &+ 2) &>> 2)
                 }
             default:
                 let q = fx != 0 ? p0 + 1 : p1
                 for x in 0..<size {
-                    out[x] = UInt8(truncatingIfNeeded: (Int32(p0[x]) + Int32(q[x]) + 1) >> 1)
+                    out[x] = UInt8(truncatingIfNeeded: (Int32(p0[x]) &+ Int32(q[x]) &+ 1) &>> 1)
                 }
             }
         }
