@@ -269,14 +269,9 @@ final class H263PictureCoder {
             // |c| / (16·QP) by a reciprocal: any rounding is the encoder's choice, and a
             // division per coefficient would cost more than the transform.
             let reciprocal = (1 << 20) / (16 * qp32)
-            var any = false
-            for i in 1..<64 {
-                let c = coef[i]
-                let magnitude = min(((c < 0 ? 0 &- c : c) &* reciprocal) &>> 20, 127)
-                lev[i] = c < 0 ? -magnitude : magnitude
-                if magnitude != 0 { any = true }
+            if quantize(coef + 1, into: lev + 1, count: 63, deadZone: 0, reciprocal: reciprocal) {
+                cbp |= 1 << (5 - b)
             }
-            if any { cbp |= 1 << (5 - b) }
         }
         let index = row * macroblockColumns + column
         vectorsX[index] = 0
@@ -347,17 +342,10 @@ final class H263PictureCoder {
             guard total >= zeroBound else { continue }
             H263Transform.forward(coef)
             let lev = levels + b * 64
-            let deadZone = 4 * qp32
-            let reciprocal = (1 << 20) / (16 * qp32)
-            var any = false
-            for i in 0..<64 {
-                let c = coef[i]
-                let a = (c < 0 ? 0 &- c : c) &- deadZone
-                let magnitude = a > 0 ? min((a &* reciprocal) &>> 20, 127) : 0
-                lev[i] = c < 0 ? -magnitude : magnitude
-                if magnitude != 0 { any = true }
+            // Inter: a dead zone of QP/2 (on the 8× scale, 4·QP) keeps noise out.
+            if quantize(coef, into: lev, count: 64, deadZone: 4 * qp32, reciprocal: (1 << 20) / (16 * qp32)) {
+                cbp |= 1 << (5 - b)
             }
-            if any { cbp |= 1 << (5 - b) }
         }
 
         if cbp == 0 && mvx == 0 && mvy == 0 {
@@ -398,6 +386,24 @@ final class H263PictureCoder {
                 }
             }
         }
+    }
+
+    /// Levels = (|c| − deadZone) / (16·QP), clipped to 127, sign kept; `reciprocal` is
+    /// 2^20 / (16·QP). Branch-free so the loop vectorizes. Returns whether any level is nonzero.
+    @inline(__always)
+    private func quantize(
+        _ coef: UnsafeMutablePointer<Int32>, into lev: UnsafeMutablePointer<Int32>, count: Int, deadZone: Int32, reciprocal: Int32
+    ) -> Bool {
+        var any: Int32 = 0
+        for i in 0..<count {
+            let c = coef[i]
+            let sign = c &>> 31
+            let a = max(((c ^ sign) &- sign) &- deadZone, 0)
+            let magnitude = min((a &* reciprocal) &>> 20, 127)
+            lev[i] = (magnitude ^ sign) &- sign
+            any |= magnitude
+        }
+        return any != 0
     }
 
     /// §6.2.1 inverse quantization: |REC| = QP·(2·|LEVEL| + 1), minus 1 for even QP.
