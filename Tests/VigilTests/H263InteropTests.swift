@@ -120,6 +120,11 @@ final class H263InteropTests: XCTestCase {
         }
         let white = means.indices.filter { means[$0] > 235 }
         XCTAssertGreaterThanOrEqual(white.count, 1, "\(transport): a sync mark in 3.5 s")
-        for (a, b) in zip(white, white.dropFirst()) { XCTAssertEqual(b - a, 60) }
+        // Every picture the encoder made is decoded; on a loaded machine (the suite shares two
+        // cores) the drop-oldest queue before the encoder may lose one or two, which the
+        // encoder tests, with no queue, rule out for the bitstream itself.
+        for (a, b) in zip(white, white.dropFirst()) {
+            XCTAssertTrue((57...60).contains(b - a), "\(transport): sync marks \(b - a) pictures apart")
+        }
     }
 }

@@ -251,7 +251,6 @@ final class H263PictureCoder {
         return (index == 4 ? planes.u + offset : planes.v + offset, chromaWidth)
     }
 
-    @inline(never)
     private func codeIntraMacroblock(_ w: inout H263BitWriter, column: Int, row: Int, quantizer qp: Int, inPPicture: Bool) {
         var cbp = 0
         let qp32 = Int32(qp)
@@ -304,7 +303,6 @@ final class H263PictureCoder {
         }
     }
 
-    @inline(never)
     private func codeInterMacroblock(_ w: inout H263BitWriter, column: Int, row: Int, gobFirstRow: Int, quantizer qp: Int) {
         let index = row * macroblockColumns + column
         if interCount[index] >= Self.intraRefreshCount {
@@ -420,7 +418,6 @@ final class H263PictureCoder {
     }
 
     /// TCOEF events (§5.4.2) of a block's levels in zigzag order from `start`.
-    @inline(never)
     private func writeCoefficients(_ w: inout H263BitWriter, _ lev: UnsafeMutablePointer<Int32>, start: Int) {
         var last = 63
         while last >= start && lev[zigzag[last]] == 0 { last -= 1 }
@@ -493,7 +490,6 @@ final class H263PictureCoder {
     /// each SAD cut short once it cannot win; then the eight half-pel positions around the
     /// winner (§6.1.2 interpolation). Vectors keep the whole block inside the picture
     /// (baseline has no unrestricted vectors) and within [-16, 15.5].
-    @inline(never)
     private func motionSearch(column: Int, row: Int, predictor: (x: Int32, y: Int32), quantizer: Int) -> SearchResult {
         let x0 = column * 16
         let y0 = row * 16
@@ -590,7 +586,7 @@ final class H263PictureCoder {
     }
 
     /// SAD of a 16x16 block, abandoned (returning ≥ limit) once past `limit`.
-    @inline(never)
+    @inline(__always)
     private func sad16(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, stride: Int, limit: Int32) -> Int32 {
         var total: Int32 = 0
         for y in 0..<16 {
@@ -606,7 +602,6 @@ final class H263PictureCoder {
         return total
     }
 
-    @inline(never)
     private func halfPelSAD(_ current: UnsafeMutablePointer<UInt8>, column: Int, row: Int, hx: Int32, hy: Int32, limit: Int32) -> Int32 {
         let stride = width
         let ref = reference.y + (row * 16 + Int(hy >> 1)) * stride + column * 16 + Int(hx >> 1)
@@ -646,7 +641,6 @@ final class H263PictureCoder {
 
     /// §6.1.2: luma at the vector, chroma at the vector halved with ¼ and ¾ positions moved
     /// to the half (Table 12's rounding: (v >> 1) | (v & 1) per component).
-    @inline(never)
     private func buildPrediction(column: Int, row: Int, mvx: Int32, mvy: Int32) {
         interpolate(
             from: reference.y + (row * 16 + Int(mvy >> 1)) * width + column * 16 + Int(mvx >> 1), stride: width,
