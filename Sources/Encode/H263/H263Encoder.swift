@@ -57,6 +57,9 @@ public final class H263Encoder: VideoEncoder, @unchecked Sendable {
         _bitrateKbps = settings.bitrateKbps
     }
 
+    /// The last picture as the encoder reconstructed it — what a decoder must show (tests).
+    var lastReconstruction: [UInt8] { coder.reconstructedPicture() }
+
     public var currentBitrateKbps: Int { lock.withLock { _bitrateKbps } }
     public var framesEncoded: UInt64 { lock.withLock { _framesEncoded } }
 
