@@ -268,7 +268,7 @@ final class H263PictureCoder {
             // |c| / (16·QP) by a reciprocal: any rounding is the encoder's choice, and a
             // division per coefficient would cost more than the transform.
             let reciprocal = (1 << 20) / (16 * qp32)
-            if quantize(coef + 1, into: lev + 1, count: 63, deadZone: 0, reciprocal: reciprocal) {
+            if quantize(coef + 1, into: lev + 1, count: 63, deadZone: 0, reciprocal: reciprocal) > 0 {
                 cbp |= 1 << (5 - b)
             }
         }
@@ -321,6 +321,7 @@ final class H263PictureCoder {
 
         let qp32 = Int32(qp)
         var cbp = 0
+        var clipped = false
         // A block whose residual sums to less than 10·QP in magnitude has every coefficient
         // under 2.5·QP (each basis function is at most 1/4), so it quantizes to zero.
         let zeroBound = 10 * qp32
@@ -341,9 +342,16 @@ final class H263PictureCoder {
             H263Transform.forward(coef)
             let lev = levels + b * 64
             // Inter: a dead zone of QP/2 (on the 8× scale, 4·QP) keeps noise out.
-            if quantize(coef, into: lev, count: 64, deadZone: 4 * qp32, reciprocal: (1 << 20) / (16 * qp32)) {
-                cbp |= 1 << (5 - b)
-            }
+            let peak = quantize(coef, into: lev, count: 64, deadZone: 4 * qp32, reciprocal: (1 << 20) / (16 * qp32))
+            if peak > 0 { cbp |= 1 << (5 - b) }
+            if peak > 127 { clipped = true }
+        }
+        if clipped {
+            // At a low QP a large change (a scene cut, a light switched on) needs levels beyond
+            // 127, which inter coding cannot send and would leave behind for pictures to come;
+            // intra sends the block means exactly (INTRADC) and fixes it now.
+            codeIntraMacroblock(&w, column: column, row: row, quantizer: qp, inPPicture: true)
+            return
         }
 
         if cbp == 0 && mvx == 0 && mvy == 0 {
@@ -386,22 +394,24 @@ final class H263PictureCoder {
         }
     }
 
-    /// Levels = (|c| − deadZone) / (16·QP), clipped to 127, sign kept; `reciprocal` is
-    /// 2^20 / (16·QP). Branch-free so the loop vectorizes. Returns whether any level is nonzero.
+    /// Levels = (|c| − deadZone) / (16·QP), clipped to 127 (the largest LEVEL, §5.4.2), sign
+    /// kept; `reciprocal` is 2^20 / (16·QP). Branch-free so the loop vectorizes. Returns the
+    /// largest magnitude before clipping: 0 = nothing to code, above 127 = clipped.
     @inline(__always)
     private func quantize(
         _ coef: UnsafeMutablePointer<Int32>, into lev: UnsafeMutablePointer<Int32>, count: Int, deadZone: Int32, reciprocal: Int32
-    ) -> Bool {
-        var any: Int32 = 0
+    ) -> Int32 {
+        var peak: Int32 = 0
         for i in 0..<count {
             let c = coef[i]
             let sign = c &>> 31
             let a = max(((c ^ sign) &- sign) &- deadZone, 0)
-            let magnitude = min((a &* reciprocal) &>> 20, 127)
+            let unclipped = (a &* reciprocal) &>> 20
+            peak = max(peak, unclipped)
+            let magnitude = min(unclipped, 127)
             lev[i] = (magnitude ^ sign) &- sign
-            any |= magnitude
         }
-        return any != 0
+        return peak
     }
 
     /// §6.2.1 inverse quantization: |REC| = QP·(2·|LEVEL| + 1), minus 1 for even QP.
