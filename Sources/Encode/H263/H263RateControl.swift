@@ -60,7 +60,7 @@ struct H263RateControl {
     }
 
     /// The starting QP of the next picture (GOBs may move from it).
-    mutating func quantizer(intra: Bool) -> Int {
+    func quantizer(intra: Bool) -> Int {
         let target = target(intra: intra)
         let model = (intra ? complexityIntra : complexityInter) / target
         var qp = Int(model.rounded())
