@@ -110,18 +110,3 @@ public struct H263Depacketizer: Sendable {
         endBits = ignoredEndBits
     }
 }
-
-/// Why an H.263 RTP packet could not be reassembled.
-public enum H263DepacketizerError: Error, Hashable, Sendable {
-    /// Shorter than its payload header (or than the extra picture header it announces).
-    case truncated
-    /// RFC 2190 mode B or C (F=1).
-    case unsupportedMode
-    /// RFC 4629: a packet with P=0 and no picture under way.
-    case followOnWithoutStart
-    /// RFC 2190: SBIT of this packet and EBIT of the last do not make a whole byte.
-    case bitMismatch
-    case sequenceGap(expected: UInt16, received: UInt16)
-    case missingMarker
-    case pictureTooLarge
-}
