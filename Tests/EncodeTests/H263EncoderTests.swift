@@ -111,6 +111,20 @@ final class H263EncoderTests: XCTestCase {
         XCTAssertEqual(encoder.framesEncoded, 120)
     }
 
+    /// The budget follows the capture instants, not the nominal rate: a source set for 30 fps
+    /// that delivers 15 still gets its bitrate (±15 % over 4 s).
+    func testBitrateFollowsTheCaptureInstants() throws {
+        let picture = synthetic(width: 176, height: 144)
+        let encoder = try H263Encoder(settings: H263Settings(width: 176, height: 144, frameRate: 30, bitrateKbps: 200))
+        var bytes = 0
+        for n in 0..<60 {
+            var frame = SyntheticVideoSource.makeFrame(settings: picture, index: UInt64(n), epoch: epoch)
+            frame.instant = epoch + MediaDuration(nanoseconds: Int64(n) * 1_000_000_000 / 15)
+            bytes += try XCTUnwrap(encoder.encode(frame).first).byteCount
+        }
+        XCTAssertEqual(Double(bytes * 8) / 4 / 1000, 200, accuracy: 30, "kbit/s over 4 s at 15 pictures a second")
+    }
+
     /// TR counts 1001/30000 s ticks from the first capture instant (§5.1.2), whatever the
     /// spacing of the pictures.
     func testTemporalReferenceComesFromCaptureInstants() throws {

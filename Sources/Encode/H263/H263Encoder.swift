@@ -23,6 +23,7 @@ public final class H263Encoder: VideoEncoder, @unchecked Sendable {
     private let scaler: PictureScaler?
     private var rateControl: H263RateControl
     private var firstInstant: MediaInstant?
+    private var previousInstant: MediaInstant?
     private var picturesSinceIntra = 0
     private let lock = NSLock()
     private var pendingCommands: [EncoderCommand] = []
@@ -90,13 +91,15 @@ public final class H263Encoder: VideoEncoder, @unchecked Sendable {
         let intra = forced || firstInstant == nil || picturesSinceIntra >= settings.effectiveKeyFrameInterval
         let first = firstInstant ?? frame.instant
         firstInstant = first
+        let interval = previousInstant.map { Double((frame.instant - $0).nanoseconds) / 1e9 }
+        previousInstant = frame.instant
         let elapsed = max(0, (frame.instant - first).nanoseconds)
         let ticks = (elapsed * Self.pictureClockNumerator / Self.pictureClockDenominator + 500_000_000) / 1_000_000_000
         let quantizer = rateControl.quantizer(intra: intra)
         let picture = coder.code(
             intra: intra, quantizer: quantizer, temporalReference: Int(ticks & 0xFF), targetBits: rateControl.target(intra: intra),
             stuffingBits: rateControl.stuffingBits)
-        rateControl.update(bits: picture.bytes.count * 8, meanQP: picture.meanQP, intra: intra)
+        rateControl.update(bits: picture.bytes.count * 8, meanQP: picture.meanQP, intra: intra, interval: interval)
         picturesSinceIntra = intra ? 1 : picturesSinceIntra + 1
 
         var parts: [[UInt8]] = []

@@ -8,7 +8,11 @@
 /// steers per GOB (GQUANT), see `H263PictureCoder`.
 struct H263RateControl {
     private(set) var bitrate: Int
+    /// Nominal pictures per second: where the measured spacing starts.
     let frameRate: Int
+    /// Seconds between pictures as the capture instants show them (an average), so a camera
+    /// that delivers 15 fps when 30 were asked still gets the whole bitrate.
+    private(set) var pictureInterval: Double
     let keyFrameInterval: Int
     /// Bits spent above the budget so far (negative: below).
     private(set) var fullness: Double = 0
@@ -28,21 +32,24 @@ struct H263RateControl {
         self.constantBitrate = constantBitrate
         bitrate = bitrateKbps * 1000
         self.frameRate = max(1, frameRate)
+        pictureInterval = 1 / Double(max(1, frameRate))
         self.keyFrameInterval = max(1, keyFrameInterval)
         // First guesses (bits × QP per pixel) for ordinary camera content; they adapt at once.
         complexityIntra = 4.0 * Double(pixels)
         complexityInter = 0.8 * Double(pixels)
     }
 
-    var bitsPerPicture: Double { Double(bitrate) / Double(frameRate) }
+    var bitsPerPicture: Double { Double(bitrate) * pictureInterval }
+    /// Pictures per second as measured.
+    private var measuredRate: Double { 1 / pictureInterval }
 
     mutating func setBitrate(kbps: Int) {
         bitrate = kbps * 1000
-        fullness = min(max(fullness, -credit), -credit + bitsPerPicture * Double(frameRate))
+        fullness = min(max(fullness, -credit), -credit + Double(bitrate))
     }
 
     /// The most the stream may fall behind its budget: half a second of bits.
-    private var credit: Double { bitsPerPicture * Double(frameRate) / 2 }
+    private var credit: Double { Double(bitrate) / 2 }
 
     /// Stuffing the next picture must carry to stay within `credit` of the budget.
     var stuffingBits: Int {
@@ -55,7 +62,7 @@ struct H263RateControl {
     /// The bit target of the next picture.
     func target(intra: Bool) -> Double {
         let base = bitsPerPicture * (intra ? intraWeight : 1)
-        let payback = fullness / Double(frameRate)
+        let payback = fullness / measuredRate
         return min(max(base - payback, base * 0.3), base * 2)
     }
 
@@ -74,9 +81,17 @@ struct H263RateControl {
         return min(max(qp, Self.minimumQP), Self.maximumQP)
     }
 
-    /// Accounts a coded picture: its size and the mean QP of its GOBs.
-    mutating func update(bits: Int, meanQP: Double, intra: Bool) {
-        fullness += Double(bits) - bitsPerPicture
+    /// Accounts a coded picture: its size, the mean QP of its GOBs, and the time since the
+    /// previous picture's capture (nil for the first), which is what it may spend.
+    mutating func update(bits: Int, meanQP: Double, intra: Bool, interval: Double?) {
+        if let interval {
+            // Within a tenth and ten times the nominal spacing: a stall or a burst of late
+            // pictures should not swing the budget.
+            let nominal = 1 / Double(frameRate)
+            let clamped = min(max(interval, nominal / 10), nominal * 10)
+            pictureInterval = 0.9 * pictureInterval + 0.1 * clamped
+        }
+        fullness += Double(bits) - Double(bitrate) * (interval.map { min(max($0, 0), 1) } ?? pictureInterval)
         // Without stuffing, forget a shortfall beyond the credit; with it, the next picture
         // pays it back.
         if !constantBitrate { fullness = max(fullness, -credit) }
