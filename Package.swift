@@ -39,7 +39,12 @@ let package = Package(
             dependencies: ["MediaCore", "CV4L2", "CALSA", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Encode", dependencies: ["MediaCore", "CX264"], swiftSettings: swiftSettings),
+        // Always optimized: the H.263 encoder is pure Swift, and unoptimized it is an order of
+        // magnitude too slow for live CIF — in a debug build and in the debug test suite too.
+        .target(
+            name: "Encode", dependencies: ["MediaCore", "CX264"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]
+        ),
         .target(
             name: "ServeWire",
             dependencies: ["MediaCore", .product(name: "NIOCore", package: "swift-nio")],
@@ -72,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilKit",
+                "VigilKit", "Encode", "MediaCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

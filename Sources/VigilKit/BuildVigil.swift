@@ -34,9 +34,10 @@ public final class Vigil: Sendable {
         self.logger = logger
     }
 
-    /// The H.264 parameter sets the stream announces (from the encoder itself).
+    /// The H.264 parameter sets the stream announces (from the encoder itself); empty for H.263.
     public var encoderParameterSets: (sps: [UInt8], pps: [UInt8]) {
-        (pipeline.videoEncoder.sps, pipeline.videoEncoder.pps)
+        guard let h264 = pipeline.videoEncoder as? H264Encoder else { return ([], []) }
+        return (h264.sps, h264.pps)
     }
 
     /// The services in start order; graceful shutdown runs in reverse, so the RTSP server
@@ -125,30 +126,27 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
         }
     }
 
-    let encoderSettings = H264Settings(
-        width: video.width, height: video.height, frameRate: video.frameRate,
-        bitrateKbps: video.bitrateKbps, preset: video.preset, tune: video.tune, profile: video.profile,
-        keyFrameInterval: video.keyFrameInterval, threads: video.threads)
-    let videoEncoder = try H264Encoder(settings: encoderSettings)
+    let (videoEncoder, videoTrack) = try makeVideoEncoder(video)
 
     let cname = "vigil-\(String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 16))"
-    var videoTrack = TrackConfiguration(
-        kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000,
-        formatParameters: H264FormatParameters.fmtp(sps: videoEncoder.sps, pps: videoEncoder.pps),
+    var videoConfiguration = TrackConfiguration(
+        kind: .video, codec: videoEncoder.codec, payloadType: videoTrack.payloadType, clockRate: 90_000,
+        formatParameters: videoTrack.fmtp,
         ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
         initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
-        timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random))
-    videoTrack.profile = video.rtcpProfile == .avpf ? .avpf : .avp
-    videoTrack.bandwidthKbps = video.bitrateKbps
+        timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random),
+        h263Payload: videoTrack.h263Payload)
+    videoConfiguration.profile = video.rtcpProfile == .avpf ? .avpf : .avp
+    videoConfiguration.bandwidthKbps = video.bitrateKbps
     switch video.retransmission {
-    case .off: videoTrack.repair = .none
-    case .resend: videoTrack.repair = .resend
+    case .off: videoConfiguration.repair = .none
+    case .resend: videoConfiguration.repair = .resend
     case .rtx:
-        videoTrack.repair = .retransmissionStream(
+        videoConfiguration.repair = .retransmissionStream(
             payloadType: 99, ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
             initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random))
     }
-    var tracks = [videoTrack]
+    var tracks = [videoConfiguration]
     var audioEncoder: G711Encoder?
     if settings.audio.enabled {
         let law: G711Encoder.Law = settings.audio.codec == .pcmu ? .muLaw : .aLaw
@@ -192,4 +190,34 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
     return Vigil(
         rtspServer: server, pipeline: pipeline, hub: hub, settings: settings, camera: camera, microphone: microphone,
         eventLoopGroup: eventLoopGroup, logger: logger)
+}
+
+/// The stream's video encoder for its codec setting, and what its track announces: payload
+/// type, fmtp and (H.263) payload format. H.263 is coded at the source size when the payload
+/// format allows custom sizes (RFC 4629 as H263-1998) and the size is whole macroblocks;
+/// otherwise the picture is scaled to the nearest standard format not larger than the source.
+func makeVideoEncoder(
+    _ video: VigilSettings.Video
+) throws -> (any VideoEncoder, (payloadType: UInt8, fmtp: String, h263Payload: H263Format.Payload)) {
+    /// The dynamic payload type of the video track (RFC 3551 §3: 96–127).
+    let dynamicPayloadType: UInt8 = 96
+    let payload: H263Format.Payload
+    switch video.codec {
+    case .h264:
+        let encoder = try H264Encoder(settings: H264Settings(
+            width: video.width, height: video.height, frameRate: video.frameRate,
+            bitrateKbps: video.bitrateKbps, preset: video.preset, tune: video.tune, profile: video.profile,
+            keyFrameInterval: video.keyFrameInterval, threads: video.threads))
+        return (encoder, (dynamicPayloadType, H264FormatParameters.fmtp(sps: encoder.sps, pps: encoder.pps), .rfc4629))
+    case .h263: payload = .rfc4629
+    case .h263Profile2000: payload = .rfc4629Profile2000
+    case .h263RFC2190: payload = .rfc2190
+    }
+    let format = H263PictureFormat.forSource(
+        width: video.width, height: video.height, allowCustom: payload.allowsCustomPictureFormat)
+    let encoder = try H263Encoder(settings: H263Settings(
+        width: video.width, height: video.height, format: format, frameRate: video.frameRate,
+        bitrateKbps: video.bitrateKbps, keyFrameInterval: video.keyFrameInterval))
+    let fmtp = H263Format.fmtp(payload: payload, width: format.width, height: format.height, bitrateKbps: video.bitrateKbps)
+    return (encoder, (payload.staticPayloadType ?? dynamicPayloadType, fmtp, payload))
 }

@@ -17,7 +17,8 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     static let audioQueueCapacity = 16
 
     let hub: StreamHub
-    public let videoEncoder: H264Encoder
+    /// H.264 (libx264) or H.263, as the settings choose.
+    public let videoEncoder: any VideoEncoder
     let audioEncoder: G711Encoder?
     let videoQueue: BoundedQueue<RawFrame>
     let audioQueue: BoundedQueue<PCMChunk>
@@ -32,7 +33,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private var _audioUnitsEncoded: UInt64 = 0
 
     init(
-        hub: StreamHub, videoEncoder: H264Encoder, audioEncoder: G711Encoder?,
+        hub: StreamHub, videoEncoder: any VideoEncoder, audioEncoder: G711Encoder?,
         videoQueue: BoundedQueue<RawFrame>, audioQueue: BoundedQueue<PCMChunk>,
         startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void, logger: Logger
     ) {

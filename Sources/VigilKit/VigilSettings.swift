@@ -5,6 +5,27 @@ import Serve
 /// Everything the daemon needs to know to run, with the defaults a newcomer gets: the
 /// synthetic source at 1280x720/30 fps, H.264 at 2 Mbit/s, PCMU at 8 kHz, RTSP on 8554.
 public struct VigilSettings: Sendable {
+    /// The video codec of a stream, with its RTP payload format.
+    public enum VideoCodec: String, Sendable, Hashable, CaseIterable {
+        /// H.264 through libx264, RFC 6184.
+        case h264
+        /// H.263 (Vigil's own encoder) in RFC 4629 as `H263-1998`: any size in whole
+        /// macroblocks travels as it is (custom sizes in PLUSPTYPE).
+        case h263 = "h263-1998"
+        /// H.263 in RFC 4629 as `H263-2000`, profile 0: scaled to the nearest standard format.
+        case h263Profile2000 = "h263-2000"
+        /// H.263 in RFC 2190 mode A (static payload type 34), for old receivers: scaled to the
+        /// nearest standard format, the only ones RFC 2190 can describe.
+        case h263RFC2190 = "h263-rfc2190"
+
+        /// Also takes `h263` for the default H.263 payload format.
+        public init?(name: String) {
+            if name == "h263" { self = .h263 } else { self.init(rawValue: name) }
+        }
+
+        public var isH263: Bool { self != .h264 }
+    }
+
     /// Where pictures come from.
     public enum VideoSource: Sendable, Hashable {
         /// The built-in moving test picture, with sync marks.
@@ -26,10 +47,12 @@ public struct VigilSettings: Sendable {
     }
 
     public struct Video: Sendable, Hashable {
+        public var codec: VideoCodec = .h264
         public var width = 1280
         public var height = 720
         public var frameRate = 30
         public var bitrateKbps = 2000
+        /// x264 only: preset, tune, profile and threads.
         public var preset = "ultrafast"
         public var tune = "zerolatency"
         public var profile = "high"

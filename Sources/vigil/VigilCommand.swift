@@ -11,8 +11,8 @@ import VigilKit
 struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
-        abstract: "Camera appliance: live H.264 + G.711 over RTSP/RTP.",
-        subcommands: [Run.self, Devices.self],
+        abstract: "Camera appliance: live H.264 or H.263 + G.711 over RTSP/RTP.",
+        subcommands: [Run.self, Devices.self, EncodeH263.self, SyntheticRaw.self],
         defaultSubcommand: Run.self)
 }
 
@@ -24,6 +24,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "0.0.0.0"
     @Option(help: "First UDP port tried for RTP/RTCP server ports.") var udpPortBase = 6970
     @Option(help: "Stream path (rtsp://host:port/PATH).") var path = "live"
+    @Option(help: "Video codec: h264, h263 (= h263-1998, RFC 4629), h263-2000 or h263-rfc2190 (RFC 2190, standard sizes).")
+    var codec = "h264"
     @Option(help: "Picture width.") var width = 1280
     @Option(help: "Picture height.") var height = 720
     @Option(help: "Frames per second.") var fps = 30
@@ -58,6 +60,9 @@ struct Run: AsyncParsableCommand {
         guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be 0...65535, got \(port)") }
         guard width >= 16, height >= 16, width % 2 == 0, height % 2 == 0 else {
             throw ValidationError("--width and --height must be even and at least 16, got \(width)x\(height)")
+        }
+        guard VigilSettings.VideoCodec(name: codec) != nil else {
+            throw ValidationError("--codec must be h264, h263, h263-1998, h263-2000 or h263-rfc2190, got \(codec)")
         }
         guard (1...120).contains(fps) else { throw ValidationError("--fps must be 1...120, got \(fps)") }
         guard (16...100_000).contains(bitrate) else { throw ValidationError("--bitrate must be 16...100000 kbit/s, got \(bitrate)") }
@@ -103,6 +108,7 @@ struct Run: AsyncParsableCommand {
         settings.rtsp.multicastPortBase = multicastPort
         settings.rtsp.multicastTTL = multicastTTL
         settings.streamPath = path
+        settings.video.codec = VigilSettings.VideoCodec(name: codec) ?? .h264
         settings.video.width = width
         settings.video.height = height
         settings.video.frameRate = fps

@@ -49,11 +49,15 @@ public struct TrackConfiguration: Sendable, Hashable {
     public var ssrc: UInt32
     public var initialSequenceNumber: UInt16
     public var timestampOffset: UInt32
+    /// H.263 only: the RTP payload format (RFC 4629 under either media type, or RFC 2190).
+    public var h263Payload: H263Format.Payload
 
     public init(
         kind: Kind, codec: MediaCodec, payloadType: UInt8, clockRate: Int, channels: Int? = nil,
-        formatParameters: String? = nil, ssrc: UInt32, initialSequenceNumber: UInt16, timestampOffset: UInt32
+        formatParameters: String? = nil, ssrc: UInt32, initialSequenceNumber: UInt16, timestampOffset: UInt32,
+        h263Payload: H263Format.Payload = .rfc4629
     ) {
+        self.h263Payload = h263Payload
         self.kind = kind
         self.codec = codec
         self.payloadType = payloadType
@@ -68,11 +72,11 @@ public struct TrackConfiguration: Sendable, Hashable {
     /// How long the sender keeps packets for repair, announced as `rtx-time` (RFC 4588 §8.1).
     public static let retransmissionTimeMilliseconds = 1000
 
-    /// The encoding name of the rtpmap line — RFC 6184 §8.2.1, RFC 3551 §6.
+    /// The encoding name of the rtpmap line — RFC 6184 §8.2.1, RFC 4629 §8, RFC 3551 §6.
     public var encodingName: String {
         switch codec {
         case .h264: return "H264"
-        case .h263: return "H263-1998"
+        case .h263: return h263Payload.encodingName
         case .pcmu: return "PCMU"
         case .pcma: return "PCMA"
         }

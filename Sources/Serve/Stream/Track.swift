@@ -60,8 +60,16 @@ final class Track {
                 payloadType: payloadType, ssrc: ssrc, initialSequenceNumber: sequence, headroom: headroom)
         }
         switch configuration.codec {
-        case .h264, .h263:
+        case .h264:
             self.packetizer = H264Packetizer(
+                payloadType: configuration.payloadType, ssrc: configuration.ssrc,
+                initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
+        case .h263 where configuration.h263Payload == .rfc2190:
+            self.packetizer = H263RFC2190Packetizer(
+                payloadType: configuration.payloadType, ssrc: configuration.ssrc,
+                initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
+        case .h263:
+            self.packetizer = H263RFC4629Packetizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         case .pcmu, .pcma:
