@@ -5,7 +5,7 @@ import Serve
 
 /// Everything the daemon needs to know to run, with the defaults a newcomer gets: the
 /// synthetic source at 1280x720/30 fps, H.264 at 2 Mbit/s, PCMU at 8 kHz, RTSP on 8554.
-public struct VigilSettings: Sendable {
+public struct VigilSettings: Sendable, Equatable {
     /// Where pictures come from.
     public enum VideoSource: Sendable, Hashable {
         /// The built-in moving test picture, with sync marks.

@@ -101,6 +101,9 @@ struct TOMLDocument {
         }
 
         private mutating func readHeader(_ cursor: inout Cursor) throws {
+            // Until the header is read, keys go to a detached table: after a broken header
+            // they are not misreported as keys of the table before it.
+            current = Table(line: cursor.line, isExplicit: true)
             cursor.advance()
             let isArray = cursor.peek == "["
             if isArray { cursor.advance() }
