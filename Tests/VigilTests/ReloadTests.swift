@@ -71,6 +71,8 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(outcome.added, ["c"])
         XCTAssertEqual(outcome.removed, [])
         XCTAssertEqual(outcome.needsRestart, [], "the listeners in the file are the running ones")
+        XCTAssertEqual(VigilLogHandler.level, .warning, "[log] level applies at once")
+        VigilLogHandler.level = .info
         XCTAssertEqual(fixture.vigil.streams.map(\.path), ["a", "b", "c"])
         XCTAssertTrue(fixture.vigil.streams[0].hub === hubA, "a keeps its hub")
         XCTAssertTrue(fixture.vigil.streams[0].pipeline === pipelineA, "a keeps its pipeline")

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import VigilKit
 import XCTest
 
 /// The `vigil` binary as systemd runs it (Type=notify, WatchdogSec=), with a notify socket the
@@ -51,6 +52,25 @@ final class SystemdNotifyTests: XCTestCase {
                 """
         }
         return text
+    }
+
+    /// sd_notify(3): a NOTIFY_SOCKET starting with @ is in the abstract namespace; a path is a
+    /// file. Both get the datagram as written; without NOTIFY_SOCKET there is no notifier, and
+    /// the watchdog interval is half WATCHDOG_USEC, only for this process.
+    func testNotifierReachesPathAndAbstractSockets() async throws {
+        for abstract in [false, true] {
+            let socket = try NotifySocket(abstract: abstract)
+            defer { socket.close() }
+            let notifier = try XCTUnwrap(SystemdNotifier.fromEnvironment(["NOTIFY_SOCKET": socket.path]))
+            XCTAssertTrue(notifier.send("READY=1\nSTATUS=test"))
+            let got = try await socket.wait(for: "READY=1", timeout: 3)
+            XCTAssertEqual(got.message, "READY=1\nSTATUS=test")
+        }
+        XCTAssertNil(SystemdNotifier.fromEnvironment([:]))
+        XCTAssertEqual(SystemdNotifier.watchdogInterval(["WATCHDOG_USEC": "20000000"]), .seconds(10))
+        XCTAssertEqual(SystemdNotifier.watchdogInterval(["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "\(getpid())"]), .seconds(10))
+        XCTAssertNil(SystemdNotifier.watchdogInterval(["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"]), "meant for another process")
+        XCTAssertNil(SystemdNotifier.watchdogInterval([:]))
     }
 
     func testNotifyReadyStatusWatchdogReloadAndStopping() async throws {

@@ -62,16 +62,16 @@ public final class StatusAPI: Service, @unchecked Sendable {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Vigil/\(VigilVersion.current)"),
-            onServerRunning: { [weak self, logger] channel in
-                let port = channel.localAddress?.port ?? 0
-                logger.info("HTTP API listening", metadata: ["port": "\(port)"])
-                self?.complete(.success(port))
+            // Hummingbird logs "Server started and listening" itself.
+            onServerRunning: { [weak self] channel in
+                self?.complete(.success(channel.localAddress?.port ?? 0))
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
         do {
             try await app.run()
         } catch {
+            logger.error("HTTP API stopped", metadata: ["address": "\(settings.host):\(settings.port)", "error": "\(error)"])
             complete(.failure(error))
             throw error
         }

@@ -45,6 +45,8 @@ public final class SystemdLifecycle: Service, @unchecked Sendable {
         }
         notifier?.send("STOPPING=1\nSTATUS=Stopping")
         logger.info("stopping")
+        // This service stops first: no reload may add streams behind the shutdown.
+        await vigil.reloads.close()
     }
 
     /// One tick: refresh STATUS= when it changed, and pet the watchdog if the media moves.

@@ -12,15 +12,19 @@ final class NotifySocket: @unchecked Sendable {
     private let running = LockedBox(true)
     private var thread: Thread?
 
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-notify-\(UInt32.random(in: 0...UInt32.max))").path
+    /// `abstract`: a name in the abstract namespace (`@name`), as systemd itself uses.
+    init(abstract: Bool = false) throws {
+        let name = "vigil-notify-\(UInt32.random(in: 0...UInt32.max))"
+        path = abstract ? "@\(name)" : FileManager.default.temporaryDirectory.appendingPathComponent(name).path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
+        var bytes = Array(path.utf8)
+        if abstract { bytes[0] = 0 }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let length = abstract ? MemoryLayout<sa_family_t>.size + bytes.count : MemoryLayout<sockaddr_un>.size
         let status = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(length)) }
         }
         guard fd >= 0, status == 0 else { throw TestClientError.unexpected("cannot bind \(path): errno \(errno)") }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
@@ -43,7 +47,7 @@ final class NotifySocket: @unchecked Sendable {
         running.value = false
         usleep(200_000)
         Glibc.close(fd)
-        unlink(path)
+        if !path.hasPrefix("@") { unlink(path) }
     }
 
     var messages: [(at: Date, message: String)] { received.value }
