@@ -103,9 +103,14 @@ final class ReloadTests: XCTestCase {
         }
 
         // Removing b: its path is gone, a still untouched.
+        // The HTTP listener changes too: that needs a restart, so it is reported, not applied.
         try Self.configText(fixture, bBitrate: 400).replacingOccurrences(of: "path = \"b\"", with: "path = \"b2\"")
+            .replacingOccurrences(of: "enabled = false", with: "enabled = true\nport = 0")
             .write(to: file, atomically: true, encoding: .utf8)
         let second = try await fixture.vigil.reload(from: file.path, missingIsDefault: false).get()
+        XCTAssertEqual(second.needsRestart, ["http"])
+        XCTAssertFalse(fixture.vigil.settings.http.enabled, "listeners stay as they started")
+        XCTAssertNil(fixture.vigil.statusAPI)
         XCTAssertEqual(second.kept, ["a"])
         XCTAssertEqual(Set(second.removed), ["b", "c"])
         XCTAssertEqual(second.added, ["b2"])

@@ -44,7 +44,7 @@ final class SystemdUnitTests: XCTestCase {
             settings.filter { $0.hasPrefix("\(key)=") }.map { String($0.dropFirst(key.count + 1)) }
         }
         XCTAssertEqual(values("Type"), ["notify"])
-        XCTAssertEqual(values("ExecStart"), ["/usr/bin/vigil run --config /etc/vigil/vigil.toml"])
+        XCTAssertEqual(values("ExecStart"), ["/usr/bin/vigil run"], "reads /etc/vigil/vigil.toml; missing means the synthetic default")
         XCTAssertEqual(values("ExecReload"), ["/bin/kill -HUP $MAINPID"])
         XCTAssertEqual(values("Restart"), ["on-failure"])
         XCTAssertEqual(values("WatchdogSec").count, 1)
