@@ -219,14 +219,23 @@ func buildStream(
     let videoEncoder = try H264Encoder(settings: encoderSettings)
 
     let cname = "vigil-\(String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 16))"
-    var tracks = [
-        TrackConfiguration(
-            kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000,
-            formatParameters: H264FormatParameters.fmtp(sps: videoEncoder.sps, pps: videoEncoder.pps),
-            ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
-            initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
-            timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random))
-    ]
+    var videoTrack = TrackConfiguration(
+        kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000,
+        formatParameters: H264FormatParameters.fmtp(sps: videoEncoder.sps, pps: videoEncoder.pps),
+        ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
+        initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
+        timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random))
+    videoTrack.profile = video.rtcpProfile == .avpf ? .avpf : .avp
+    videoTrack.bandwidthKbps = video.bitrateKbps
+    switch video.retransmission {
+    case .off: videoTrack.repair = .none
+    case .resend: videoTrack.repair = .resend
+    case .rtx:
+        videoTrack.repair = .retransmissionStream(
+            payloadType: 99, ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
+            initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random))
+    }
+    var tracks = [videoTrack]
     var audioEncoder: G711Encoder?
     if settings.audio.enabled {
         let law: G711Encoder.Law = settings.audio.codec == .pcmu ? .muLaw : .aLaw
@@ -241,6 +250,7 @@ func buildStream(
                 ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
                 initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
                 timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random)))
+        tracks[tracks.count - 1].bandwidthKbps = audioSampleRate * 8 / 1000
     }
     let audioKbps = settings.audio.enabled ? audioSampleRate * 8 / 1000 : 0
     let stream = StreamConfiguration(

@@ -43,7 +43,26 @@ public struct VigilSettings: Sendable, Equatable {
         /// nil minimum = a quarter of `bitrateKbps`. The maximum is `bitrateKbps`.
         public var adaptiveBitrate = true
         public var minimumBitrateKbps: Int?
+        /// The RTP profile the video is offered in. AVP plays everywhere; AVPF (RFC 4585) lets
+        /// ffmpeg and GStreamer send NACK and PLI at once, but live555 clients (VLC) skip it.
+        public var rtcpProfile: RTCPProfile = .avp
+        /// How lost video packets are repaired when a viewer sends a NACK.
+        public var retransmission: Retransmission = .resend
         public init() {}
+    }
+
+    public enum RTCPProfile: String, Sendable, Hashable, CaseIterable {
+        case avp
+        case avpf
+    }
+
+    public enum Retransmission: String, Sendable, Hashable, CaseIterable {
+        /// NACKs are not answered (and not offered).
+        case off
+        /// Lost packets sent again as they were: every receiver takes them.
+        case resend
+        /// An RFC 4588 retransmission stream (`rtx`), for receivers that use one (GStreamer).
+        case rtx
     }
 
     public struct Audio: Sendable, Hashable {

@@ -56,6 +56,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "First multicast port (video; audio on +2; default 5004).") var multicastPort: Int?
     @Option(help: "Multicast TTL (1 = this network segment only).") var multicastTTL: Int?
     @Flag(help: "Refuse multicast SETUPs (461).") var noMulticast = false
+    @Option(help: "RTP profile for video: avp (every client) or avpf (RFC 4585 feedback at once; VLC skips it; default avp).")
+    var rtcpProfile: String?
+    @Option(help: "Repair of lost video packets on NACK: off, resend, or rtx (RFC 4588 stream; default resend).") var retransmission: String?
     @Option(help: "HTTP API address (default 127.0.0.1; overrides the file).") var httpHost: String?
     @Option(help: "HTTP API port (default 8080, 0 = any free port; overrides the file).") var httpPort: Int?
     @Flag(help: "No HTTP API.") var noHttp = false
@@ -72,7 +75,7 @@ struct Run: AsyncParsableCommand {
         note(camera, "--camera"); note(microphone, "--microphone"); note(rawVideo, "--raw-video")
         note(rawVideoFormat, "--raw-video-format"); note(rawAudio, "--raw-audio"); note(rawAudioRate, "--raw-audio-rate")
         note(mtu, "--mtu"); note(multicastGroup, "--multicast-group"); note(multicastPort, "--multicast-port")
-        note(multicastTTL, "--multicast-ttl")
+        note(multicastTTL, "--multicast-ttl"); note(rtcpProfile, "--rtcp-profile"); note(retransmission, "--retransmission")
         if noAudio { given.append("--no-audio") }
         if noMulticast { given.append("--no-multicast") }
         return given
@@ -107,6 +110,14 @@ struct Run: AsyncParsableCommand {
             }
         }
         if let multicastTTL { guard (1...255).contains(multicastTTL) else { throw ValidationError("--multicast-ttl must be 1...255") } }
+        if let rtcpProfile {
+            guard VigilSettings.RTCPProfile(rawValue: rtcpProfile) != nil else { throw ValidationError("--rtcp-profile must be avp or avpf, got \(rtcpProfile)") }
+        }
+        if let retransmission {
+            guard VigilSettings.Retransmission(rawValue: retransmission) != nil else {
+                throw ValidationError("--retransmission must be off, resend or rtx, got \(retransmission)")
+            }
+        }
         if let logLevel { guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") } }
     }
 
@@ -130,6 +141,8 @@ struct Run: AsyncParsableCommand {
         settings.video.profile = profile ?? "high"
         settings.video.keyFrameInterval = keyint
         settings.video.threads = threads ?? 0
+        settings.video.rtcpProfile = rtcpProfile.flatMap(VigilSettings.RTCPProfile.init(rawValue:)) ?? .avp
+        settings.video.retransmission = retransmission.flatMap(VigilSettings.Retransmission.init(rawValue:)) ?? .resend
         settings.video.pattern = pattern.flatMap(SyntheticVideoSettings.Pattern.init(rawValue:)) ?? .moving
         settings.audio.enabled = !noAudio
         settings.audio.sampleRate = audioRate ?? 8000

@@ -12,10 +12,13 @@ final class StreamHubTests: XCTestCase {
     let loop = EmbeddedEventLoop()
     let epoch = MediaInstant(nanoseconds: 1_000_000_000)
 
-    func makeHub() -> StreamHub {
-        let video = TrackConfiguration(
+    func makeHub(repair: TrackConfiguration.Repair = .resend, profile: TrackConfiguration.Profile = .avp) -> StreamHub {
+        var video = TrackConfiguration(
             kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000, formatParameters: "packetization-mode=1",
             ssrc: 0x1111_1111, initialSequenceNumber: 100, timestampOffset: 1000)
+        video.repair = repair
+        video.profile = profile
+        video.bandwidthKbps = 536
         let audio = TrackConfiguration(
             kind: .audio, codec: .pcmu, payloadType: 0, clockRate: 8000, channels: 1,
             ssrc: 0x2222_2222, initialSequenceNumber: 500, timestampOffset: 7)
@@ -138,9 +141,92 @@ final class StreamHubTests: XCTestCase {
         XCTAssertEqual(try outbound(channel).count, 0)
         XCTAssertEqual(hub.viewerCount, 0)
     }
+    /// The RTP packets (channel 0) in what was written to an interleaved viewer.
+    static func rtpPackets(_ buffers: [ByteBuffer]) throws -> [RTPPacket] {
+        var stream = ByteBuffer()
+        for var buffer in buffers { stream.writeBuffer(&buffer) }
+        var packets: [RTPPacket] = []
+        while let marker = stream.readInteger(as: UInt8.self), marker == 0x24,
+            let channel = stream.readInteger(as: UInt8.self), let length = stream.readInteger(as: UInt16.self),
+            let body = stream.readSlice(length: Int(length))
+        {
+            if channel == 0 { packets.append(try RTPPacket(parsing: body)) }
+        }
+        return packets
+    }
+
+    /// The lines of the first media section (video).
+    static func videoLines(_ sdp: String) -> [String] {
+        let lines = sdp.split(separator: "\r\n").map(String.init)
+        let start = lines.firstIndex { $0.hasPrefix("m=video") } ?? lines.endIndex
+        let rest = lines[start...].dropFirst()
+        let end = rest.firstIndex { $0.hasPrefix("m=") } ?? lines.endIndex
+        return Array(lines[start..<end])
+    }
+
+    /// RFC 4585 + RFC 4588 in the DESCRIBE answer: the AVPF profile, feedback, the rtx payload
+    /// type tied to H.264 by `apt`, and the bandwidth receivers size their RTCP from.
+    func testSessionDescriptionOffersAVPFAndTheRetransmissionStream() {
+        let hub = makeHub(repair: .retransmissionStream(payloadType: 99, ssrc: 0x3333_3333, initialSequenceNumber: 9), profile: .avpf)
+        let video = Self.videoLines(hub.sessionDescription(serverAddress: "10.0.0.1").serialized())
+        XCTAssertEqual(video, [
+            "m=video 0 RTP/AVPF 96 99",
+            "b=AS:536",
+            "a=rtpmap:96 H264/90000",
+            "a=fmtp:96 packetization-mode=1",
+            "a=rtcp-fb:96 nack",
+            "a=rtcp-fb:96 nack pli",
+            "a=rtcp-fb:96 ccm fir",
+            "a=rtpmap:99 rtx/90000",
+            "a=fmtp:99 apt=96;rtx-time=1000",
+            "a=control:trackID=0",
+        ])
+        let plain = Self.videoLines(makeHub(repair: .none).sessionDescription(serverAddress: "10.0.0.1").serialized())
+        XCTAssertEqual(plain.first, "m=video 0 RTP/AVP 96")
+        XCTAssertFalse(plain.contains("a=rtcp-fb:96 nack"), "no NACK offered when nothing is repaired")
+        XCTAssertTrue(plain.contains("a=rtcp-fb:96 nack pli"))
+    }
+
+    /// A generic NACK for two packets is answered in the retransmission stream: each with its
+    /// OSN, the rtx SSRC and consecutive rtx sequence numbers.
+    func testNACKIsAnsweredInTheRetransmissionStream() throws {
+        let hub = makeHub(repair: .retransmissionStream(payloadType: 99, ssrc: 0x3333_3333, initialSequenceNumber: 9))
+        let channel = EmbeddedChannel(loop: loop)
+        let session = try play(hub, on: channel)
+        hub.deliver(unit(key: true, at: 0), track: 0)
+        let sent = try Self.rtpPackets(outbound(channel))
+        XCTAssertGreaterThanOrEqual(sent.count, 3)
+        let lost = [sent[0].header.sequenceNumber, sent[2].header.sequenceNumber]
+        var nack = ByteBuffer()
+        RTCPCompound.write([
+            .receiverReport(ReceiverReport(ssrc: 0x5150, reports: [])),
+            FeedbackMessage.genericNACK(sender: 0x5150, mediaSource: 0x1111_1111, lost: lost).packet,
+        ], into: &nack)
+        hub.receiveRTCP(nack, track: 0, from: nil, output: session.outputs[0])
+        let repairs = try Self.rtpPackets(outbound(channel))
+        XCTAssertEqual(repairs.map(\.header.payloadType), [99, 99])
+        XCTAssertEqual(repairs.map(\.header.ssrc), [0x3333_3333, 0x3333_3333])
+        XCTAssertEqual(repairs.map(\.header.sequenceNumber), [9, 10])
+        XCTAssertEqual(repairs.map { $0.payload.getInteger(at: $0.payload.readerIndex, as: UInt16.self) }, lost)
+        for (repair, original) in zip(repairs, [sent[0], sent[2]]) {
+            XCTAssertEqual(repair.header.timestamp, original.header.timestamp)
+            XCTAssertEqual(repair.payload.getSlice(at: repair.payload.readerIndex + 2, length: repair.payload.readableBytes - 2), original.payload)
+        }
+        let totals = try hub.trackSnapshots_sync()
+        XCTAssertEqual(totals.nacksReceived, 1)
+        XCTAssertEqual(totals.packetsResent, 2)
+    }
 }
 
 final class Counter: @unchecked Sendable {
     private(set) var value = 0
     func increment() { value += 1 }
+
+}
+
+extension StreamHub {
+    /// The video track's totals, read on the embedded loop the tests run on.
+    func trackSnapshots_sync() throws -> (nacksReceived: UInt64, packetsResent: UInt64) {
+        (tracks[0].nacksReceived, tracks[0].resentPackets)
+    }
 }

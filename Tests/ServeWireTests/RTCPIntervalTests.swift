@@ -13,6 +13,24 @@ final class RTCPIntervalTests: XCTestCase {
         XCTAssertEqual(interval, 5.0 / compensation, accuracy: 1e-12)
     }
 
+    /// §6.2's reduced minimum, 360 / session kbit/s: a 2064 kbit/s stream (2 Mbit/s video and
+    /// PCMU) may report every 0.174 s, where the bandwidth share allows it; a sender's share
+    /// (1/4 of 5 %) with 100-octet reports allows 0.031 s, so the minimum rules.
+    func testReducedMinimumInterval() {
+        XCTAssertEqual(RTCPInterval.reducedMinimumInterval(sessionBandwidthKbps: 2064), 360.0 / 2064, accuracy: 1e-12)
+        XCTAssertEqual(RTCPInterval.reducedMinimumInterval(sessionBandwidthKbps: 50), 5, "never above the fixed minimum")
+        let minimum = RTCPInterval.reducedMinimumInterval(sessionBandwidthKbps: 2064)
+        let interval = RTCPInterval.compute(
+            members: 11, senders: 1, rtcpBandwidth: 2_064_000 / 8 * 0.05, weSent: true, averageRTCPSize: 100,
+            initial: false, randomUnit: 0.5, minimumInterval: minimum)
+        XCTAssertEqual(interval, minimum / compensation, accuracy: 1e-12)
+        // With 100 viewers, a receiver's share: 99 receivers × 100 octets over 3/4 of 12.9 kB/s.
+        let receiver = RTCPInterval.compute(
+            members: 101, senders: 1, rtcpBandwidth: 2_064_000 / 8 * 0.05, weSent: false, averageRTCPSize: 100,
+            initial: false, randomUnit: 0.5, minimumInterval: minimum)
+        XCTAssertEqual(receiver, 100.0 * 100 / (2_064_000 / 8 * 0.05 * 0.75) / compensation, accuracy: 1e-9)
+    }
+
     func testInitialHalvesTheMinimum() {
         let interval = RTCPInterval.compute(
             members: 2, senders: 1, rtcpBandwidth: 4000, weSent: true, averageRTCPSize: 100, initial: true,

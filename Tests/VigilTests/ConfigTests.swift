@@ -43,7 +43,7 @@ final class ConfigTests: XCTestCase {
             "[rtsp]", "host", "port", "udp_port_base", "mtu", "session_timeout", "max_sessions", "multicast",
             "multicast_group", "multicast_port", "multicast_ttl", "[http]", "enabled", "[log]", "level", "[[stream]]", "path",
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
-            "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "min_bitrate",
+            "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
         ]
         let lines = text.split(separator: "\n").map { $0.hasPrefix("#") ? String($0.dropFirst()) : String($0) }
@@ -98,6 +98,8 @@ final class ConfigTests: XCTestCase {
             threads = 2
             adaptive_bitrate = false
             min_bitrate = 200
+            rtcp_profile = "avpf"
+            retransmission = "rtx"
             [stream.audio]
             source = "microphone"
             device = 'plughw:CARD=U0x46d0x825'
@@ -144,6 +146,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(door.video.threads, 2)
         XCTAssertFalse(door.video.adaptiveBitrate)
         XCTAssertEqual(door.video.minimumBitrateKbps, 200)
+        XCTAssertEqual(door.video.rtcpProfile, .avpf)
+        XCTAssertEqual(door.video.retransmission, .rtx)
         XCTAssertEqual(door.audio.codec, .pcma)
         XCTAssertEqual(door.audio.sampleRate, 16000)
         let raw = settings.streams[1]
@@ -191,6 +195,8 @@ final class ConfigTests: XCTestCase {
              "is only used with source = \"camera\" (this table has source = \"synthetic\")"),
             ("raw without file", "[[stream]]\n[stream.video]\nsource = \"raw\"", 3, "stream.video.file",
              "is required with source = \"raw\" (a file or FIFO of raw pictures)"),
+            ("retransmission", "[[stream]]\n[stream.video]\nretransmission = \"fec\"", 3, "stream.video.retransmission",
+             "must be one of \"off\", \"resend\", \"rtx\", got \"fec\""),
             ("audio codec", "[[stream]]\n[stream.audio]\ncodec = \"opus\"", 3, "stream.audio.codec", "must be one of \"pcmu\", \"pcma\", got \"opus\""),
             ("sample rate", "[[stream]]\n[stream.audio]\nsample_rate = 4000", 3, "stream.audio.sample_rate", "must be 8000...48000, got 4000"),
             ("unknown audio key", "[[stream]]\n[stream.audio]\nvolume = 3", 3, "stream.audio.volume",

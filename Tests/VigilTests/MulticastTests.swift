@@ -15,7 +15,10 @@ final class MulticastTests: XCTestCase {
             ["ip", "netns", "add", namespace],
             ["ip", "-n", namespace, "link", "set", "lo", "up"],
             ["ip", "-n", namespace, "link", "set", "lo", "multicast", "on"],
-            ["ip", "-n", namespace, "route", "add", "224.0.0.0/4", "dev", "lo"],
+            // A host address for the viewers: reports to the group carry it as their source,
+            // as they would from a viewer on a real network (loopback's own is host-scoped).
+            ["ip", "-n", namespace, "addr", "add", "10.99.0.1/32", "dev", "lo"],
+            ["ip", "-n", namespace, "route", "add", "224.0.0.0/4", "dev", "lo", "src", "10.99.0.1"],
         ] {
             let result = try runProcess("/usr/sbin/ip", Array(command.dropFirst()), timeout: 10)
             XCTAssertEqual(result.status, 0, "\(command): \(result.stderr)")
@@ -32,20 +35,23 @@ final class MulticastTests: XCTestCase {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         server.arguments = inNamespace([
-            ExecutableTests.binary.path, "--port", "8554", "--width", "320", "--height", "240", "--bitrate", "400",
-            "--log-level", "warning",
+            ExecutableTests.binary.path, "--port", "8554", "--width", "320", "--height", "240", "--bitrate", "1200", "--pattern", "noise",
+            "--log-level", "debug",
         ])
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-multicast-\(getpid()).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
         server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
+        server.standardError = try FileHandle(forWritingTo: log)
         try server.run()
         defer {
             server.interrupt()
             server.waitUntilExit()
         }
         Thread.sleep(forTimeInterval: 1.5)
-        let url = "rtsp://127.0.0.1:8554/live"
+        let url = "rtsp://10.99.0.1:8554/live"
 
-        // Two viewers at once, each decoding 3 s.
+        // Two viewers at once, each decoding 4 s: ffmpeg sends a receiver report per ~280 kB.
         let outputs = LockedBox<[ProcessResult]>([])
         let viewers = DispatchGroup()
         let namespace = self.namespace
@@ -53,7 +59,7 @@ final class MulticastTests: XCTestCase {
             viewers.enter()
             DispatchQueue.global().async {
                 let result = try? runProcess("/usr/sbin/ip", ["netns", "exec", namespace] + [
-                    "/usr/bin/ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "udp_multicast", "-t", "3", "-i", url,
+                    "/usr/bin/ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "udp_multicast", "-t", "4", "-i", url,
                     "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "gray", "-",
                 ], timeout: 30)
                 if let result { outputs.mutate { $0.append(result) } }
@@ -66,6 +72,13 @@ final class MulticastTests: XCTestCase {
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertGreaterThanOrEqual(result.stdout.count / (320 * 240), 60, "a multicast viewer decoded ≥ 60 pictures")
         }
+
+        // Their receiver reports went to the group's RTCP port, and Vigil heard them there.
+        // (Two ffmpeg viewers on one host cannot be told apart: ffmpeg reports as the media
+        // SSRC + 1, and both send from the group port. Viewers on different hosts can.)
+        let logText = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let heard = logText.split(separator: "\n").filter { $0.contains("multicast viewer reports to the group") && $0.contains("track=0") }
+        XCTAssertEqual(Set(heard.compactMap { $0.split(separator: " ").first { $0.hasPrefix("session=") } }).count, 1, "the viewers' reports heard:\n\(heard.joined(separator: "\n"))")
 
         // After both have left (TEARDOWN), nothing is sent to the group.
         Thread.sleep(forTimeInterval: 0.5)

@@ -10,8 +10,34 @@ public struct TrackConfiguration: Sendable, Hashable {
         case audio
     }
 
+    /// The RTP profile offered in SDP for this track.
+    public enum Profile: String, Sendable, Hashable {
+        /// RFC 3551. Every client takes it; feedback (`a=rtcp-fb`) is still offered, but a
+        /// receiver may send it only with its regular reports.
+        case avp = "RTP/AVP"
+        /// RFC 4585: receivers may send feedback early (NACK, PLI within an RTT). Clients built
+        /// on live555 (VLC, many NVRs) skip media sections in this profile.
+        case avpf = "RTP/AVPF"
+    }
+
+    /// How the track answers a generic NACK (RFC 4585 §6.2.1).
+    public enum Repair: Sendable, Hashable {
+        /// Lost packets are not sent again.
+        case none
+        /// The lost packets again, unchanged, in the original stream: any receiver takes them.
+        case resend
+        /// An RFC 4588 retransmission stream, SSRC-multiplexed and announced in SDP (`rtx`,
+        /// `apt=`), for receivers that negotiate it (GStreamer's rtpbin, WebRTC gateways).
+        case retransmissionStream(payloadType: UInt8, ssrc: UInt32, initialSequenceNumber: UInt16)
+    }
+
     public var kind: Kind
     public var codec: MediaCodec
+    public var profile: Profile = .avp
+    /// The track's application-specific maximum bandwidth in kbit/s, announced as `b=AS`
+    /// (RFC 4566 §5.8): receivers size their RTCP interval from it (RFC 3550 §6.2).
+    public var bandwidthKbps: Int?
+    public var repair: Repair = .none
     public var payloadType: UInt8
     /// The RTP clock rate (90 kHz for video, the sample rate for G.711).
     public var clockRate: Int
@@ -38,6 +64,9 @@ public struct TrackConfiguration: Sendable, Hashable {
         self.timestampOffset = timestampOffset
     }
 
+    /// How long the sender keeps packets for repair, announced as `rtx-time` (RFC 4588 §8.1).
+    public static let retransmissionTimeMilliseconds = 1000
+
     /// The encoding name of the rtpmap line — RFC 6184 §8.2.1, RFC 3551 §6.
     public var encodingName: String {
         switch codec {
@@ -61,6 +90,9 @@ public struct StreamConfiguration: Sendable, Hashable {
     public var cname: String
     /// The session bandwidth in kbit/s, for the RTCP interval (RFC 3550 §6.2).
     public var sessionBandwidthKbps: Int
+    /// Send reports at RFC 3550 §6.2's reduced minimum interval (360 / kbit/s seconds) instead
+    /// of every 5 s. Participant timeouts still count in 5 s units (§6.3.5).
+    public var reducedMinimumRTCPInterval = true
 
     public init(path: String, tracks: [TrackConfiguration], mtu: Int = 1400, cname: String, sessionBandwidthKbps: Int) {
         self.path = path

@@ -108,7 +108,10 @@ extension StreamHub {
         let interval = RTCPInterval.compute(
             members: members, senders: 1, rtcpBandwidth: rtcpBandwidth, weSent: true,
             averageRTCPSize: track.averageRTCPSize, initial: !track.sentFirstReport,
-            randomUnit: Double.random(in: 0..<1))
+            randomUnit: Double.random(in: 0..<1),
+            minimumInterval: configuration.reducedMinimumRTCPInterval
+                ? RTCPInterval.reducedMinimumInterval(sessionBandwidthKbps: configuration.sessionBandwidthKbps)
+                : RTCPInterval.defaultMinimumInterval)
         track.reportTimer = eventLoop.scheduleTask(in: .nanoseconds(Int64(interval * 1e9))) { [weak self, weak track] in
             guard let self, let track else { return }
             self.sendReports(track: track)
@@ -121,7 +124,10 @@ extension StreamHub {
     /// viewer's statistics in the debug log at the same pace.
     func sendReports(track: Track) {
         guard !track.outputs.isEmpty else { return }
-        if logger.logLevel <= .debug {
+        let now = NIODeadline.now()
+        if logger.logLevel <= .debug, now >= track.nextStatisticsLog {
+            // Reports go out several times a second; the statistics every few seconds are enough.
+            track.nextStatisticsLog = now + .seconds(5)
             for output in track.outputs {
                 let s = output.statistics
                 let loss: String = s.fractionLost.map { "\(($0 * 1000).rounded() / 1000)" } ?? "-"
@@ -219,26 +225,75 @@ extension StreamHub {
         }
     }
 
+    /// Takes a compound RTCP packet sent to the multicast group. Its sender is one of the
+    /// multicast viewers on the host it came from: the one that reported with this SSRC
+    /// before, or else the first there not yet known by its SSRC. Our own reports, looped
+    /// back by the group, are left alone.
+    func receiveGroupRTCP(_ buffer: ByteBuffer, track index: Int, from address: SocketAddress) {
+        eventLoop.assertInEventLoop()
+        guard tracks.indices.contains(index), let packets = try? RTCPCompound.parse(buffer) else { return }
+        let track = tracks[index]
+        let reporter: UInt32?
+        switch packets.first {
+        case .receiverReport(let rr): reporter = rr.ssrc
+        case .senderReport(let sr): reporter = sr.ssrc
+        default: reporter = nil
+        }
+        guard let reporter, reporter != track.configuration.ssrc else { return }
+        let candidates = track.outputs.filter {
+            if case .multicast = $0.transport { return $0.session.peer?.ipAddress == address.ipAddress }
+            return false
+        }
+        guard let output = candidates.first(where: { $0.reporterSSRC == reporter })
+            ?? candidates.first(where: { $0.reporterSSRC == nil })
+        else { return }
+        if output.reporterSSRC == nil {
+            output.reporterSSRC = reporter
+            logger.debug("multicast viewer reports to the group", metadata: [
+                "session": "\(output.session.id)", "track": "\(index)", "ssrc": "\(reporter)",
+            ])
+        }
+        receiveRTCP(buffer, track: index, from: nil, output: output)
+    }
+
     /// Repair a viewer asked for: a key frame (PLI, FIR; rate-limited across viewers, since
     /// the encoder is shared), or the packets it lost sent again from the history (generic
-    /// NACK; plain resends in the original stream, RFC 4585 §6.2.1).
+    /// NACK, RFC 4585 §6.2.1): as they were, or in the RFC 4588 retransmission stream.
     func handle(_ feedback: FeedbackMessage, from output: TrackOutput, track: Track) {
         let ssrc = track.configuration.ssrc
         if feedback.asksForKeyFrame(of: ssrc) {
             output.statistics.keyFrameRequests += 1
+            track.keyFrameRequests += 1
             logger.debug("key frame requested", metadata: ["session": "\(output.session.id)"])
             requestKeyFrame()
             return
         }
         guard case .genericNACK(_, let source, let lost) = feedback, source == ssrc else { return }
         output.statistics.nacksReceived += 1
-        let packets = lost.compactMap { track.packet(sequence: $0) }
+        track.nacksReceived += 1
+        if case .multicast = output.transport { return }  // a repair for one member would reach all
+        let allocator: ByteBufferAllocator
+        switch output.transport {
+        case .interleaved(let channel, _, _): allocator = channel.allocator
+        default: allocator = track.udp?.rtp.allocator ?? ByteBufferAllocator()
+        }
+        var packets: [ByteBuffer] = []
+        switch track.configuration.repair {
+        case .none: return
+        case .resend: packets = lost.compactMap { track.packet(sequence: $0) }
+        case .retransmissionStream:
+            for sequence in lost {
+                guard let original = track.packet(sequence: sequence),
+                    let packet = track.retransmission?.retransmission(of: original, allocator: allocator)
+                else { continue }
+                packets.append(packet)
+            }
+        }
         for packet in packets {
             switch output.transport {
             case .udp(let address, _):
                 track.udp?.rtp.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil)
             case .multicast:
-                // Repairs for one member of a group would go to all; multicast is not repaired.
                 continue
             case .interleaved(let channel, let rtpChannel, _):
                 guard channel.isWritable else { continue }
@@ -279,6 +334,8 @@ extension StreamHub {
                 closes.append(udp.rtp.close())
                 closes.append(udp.rtcp.close())
             }
+            if case .listening(let listener) = track.groupListener { closes.append(listener.close()) }
+            track.groupListener = .none
             track.udp = nil
         }
         isShutDown = true

@@ -16,16 +16,30 @@ extension StreamHub {
             if let fmtp = config.formatParameters {
                 attributes.append(SDPAttribute(name: "fmtp", value: "\(config.payloadType) \(fmtp)"))
             }
+            var formats = ["\(config.payloadType)"]
             if config.kind == .video {
                 // RFC 4585 §4.2 / RFC 5104 §7.1: receivers may ask for lost packets and key
-                // frames. Offered on RTP/AVP so clients that know nothing of AVPF still play.
-                for feedback in ["nack", "nack pli", "ccm fir"] {
-                    attributes.append(SDPAttribute(name: "rtcp-fb", value: "\(config.payloadType) \(feedback)"))
+                // frames. Offered on RTP/AVP too, so clients that know nothing of AVPF still play.
+                var feedback = ["nack", "nack pli", "ccm fir"]
+                if config.repair == .none { feedback.removeFirst() }
+                for kind in feedback {
+                    attributes.append(SDPAttribute(name: "rtcp-fb", value: "\(config.payloadType) \(kind)"))
                 }
+            }
+            if case .retransmissionStream(let payloadType, _, _) = config.repair {
+                formats.append("\(payloadType)")
+                attributes.append(SDPAttribute(
+                    name: "rtpmap", value: "\(payloadType) \(RetransmissionFormat.encodingName)/\(config.clockRate)"))
+                attributes.append(SDPAttribute(
+                    name: "fmtp",
+                    value: "\(payloadType) " + RetransmissionFormat.fmtp(
+                        associatedPayloadType: config.payloadType,
+                        rtxTimeMilliseconds: TrackConfiguration.retransmissionTimeMilliseconds)))
             }
             attributes.append(SDPAttribute(name: "control", value: Track.control(track.index)))
             return MediaDescription(
-                media: config.kind.rawValue, port: 0, proto: "RTP/AVP", formats: ["\(config.payloadType)"],
+                media: config.kind.rawValue, port: 0, proto: config.profile.rawValue, formats: formats,
+                bandwidths: config.bandwidthKbps.map { [SDPBandwidth(type: "AS", value: $0)] } ?? [],
                 attributes: attributes)
         }
         return SessionDescription(

@@ -26,32 +26,39 @@ extension StreamHub {
         }.get()
     }
 
-    /// Sessions the server knows, playing or not.
-    public var trackCount: Int { configuration.tracks.count }
-}
-
-/// One track's totals since the stream started, for the status API and metrics.
-public struct TrackSnapshot: Sendable, Hashable {
-    public var index: Int
-    /// `video` or `audio`.
-    public var kind: String
-    public var clockRate: Int
-    public var unitsSent: UInt64
-    /// Packets and payload octets written to viewers (a packet sent to three viewers counts three).
-    public var packetsSent: UInt64
-    public var octetsSent: UInt64
-    public var packetsResent: UInt64
-}
-
-extension StreamHub {
+    /// Each track's totals over the life of the stream, all viewers together.
     public func trackSnapshots() async throws -> [TrackSnapshot] {
         try await eventLoop.submit {
             self.tracks.map { track in
                 TrackSnapshot(
-                    index: track.index, kind: track.configuration.kind == .video ? "video" : "audio",
-                    clockRate: Int(track.configuration.clockRate), unitsSent: track.unitsSent,
-                    packetsSent: track.packetsSent, octetsSent: track.octetsSent, packetsResent: track.resentPackets)
+                    track: track.index, kind: track.configuration.kind == .video ? "video" : "audio",
+                    clockRate: track.configuration.clockRate, packetsSent: UInt64(track.packetizer.packetCount),
+                    octetsSent: UInt64(track.packetizer.octetCount), packetsToViewers: track.packetsSent,
+                    octetsToViewers: track.octetsSent, viewers: track.outputs.count,
+                    nacksReceived: track.nacksReceived, packetsResent: track.resentPackets,
+                    keyFrameRequests: track.keyFrameRequests)
             }
         }.get()
     }
+
+    /// Sessions the server knows, playing or not.
+    public var trackCount: Int { configuration.tracks.count }
+}
+
+/// One track's totals (packets of the shared stream, and the repairs every viewer asked for).
+public struct TrackSnapshot: Sendable, Hashable {
+    public var track: Int
+    /// `video` or `audio`.
+    public var kind: String
+    public var clockRate: Int
+    /// RTP packets of the stream (once, whatever the number of viewers) and their payload octets.
+    public var packetsSent: UInt64
+    public var octetsSent: UInt64
+    /// Packets and payload octets written to viewers (a packet sent to three viewers counts three).
+    public var packetsToViewers: UInt64
+    public var octetsToViewers: UInt64
+    public var viewers: Int
+    public var nacksReceived: UInt64
+    public var packetsResent: UInt64
+    public var keyFrameRequests: UInt64
 }

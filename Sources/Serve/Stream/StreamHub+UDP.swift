@@ -42,6 +42,40 @@ extension StreamHub {
         }
     }
 
+    /// Multicast viewers send their reports to the group's RTCP port (RFC 3550 §6): while any
+    /// of them plays, Vigil listens there too, or their loss and their BYE would never be
+    /// heard. The port is held only while needed (viewers on this host may want it).
+    func updateGroupListener(track: Track) {
+        eventLoop.assertInEventLoop()
+        let wanted = track.outputs.contains { if case .multicast = $0.transport { return true } else { return false } }
+        switch (wanted, track.groupListener) {
+        case (true, .none):
+            guard let group = track.multicast?.rtcp else { return }
+            track.groupListener = .binding
+            makeGroupListener(group: group, track: track.index).whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    if case .binding = track.groupListener {
+                        track.groupListener = .listening(channel)
+                        updateGroupListener(track: track)  // the last viewer may have left meanwhile
+                    } else {
+                        channel.close(promise: nil)
+                    }
+                case .failure(let error):
+                    track.groupListener = .none
+                    logger.warning("cannot hear multicast viewers' RTCP; their reports are lost", metadata: [
+                        "group": "\(group)", "error": "\(error)",
+                    ])
+                }
+            }
+        case (false, .listening(let channel)):
+            track.groupListener = .none
+            channel.close(promise: nil)
+        default:
+            break
+        }
+    }
+
     private func makeDatagramChannel(host: String, port: Int, track: Int, isRTCP: Bool) async throws -> any Channel {
         try await DatagramBootstrap(group: eventLoop)
             // Room for the bursts of a key frame sent to many viewers at once.
@@ -56,6 +90,26 @@ extension StreamHub {
             .bind(host: host, port: port)
             .get()
     }
+
+    /// A socket on the group's RTCP port, joined to the group.
+    private func makeGroupListener(group: SocketAddress, track: Int) -> EventLoopFuture<any Channel> {
+        DatagramBootstrap(group: eventLoop)
+            .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerDatagramHandler(hub: self, track: track, isRTCP: true, fromGroup: true))
+                }
+            }
+            .bind(host: group.protocol == .inet6 ? "::" : "0.0.0.0", port: group.port ?? 0)
+            .flatMap { channel in
+                guard let multicast = channel as? any MulticastChannel else {
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeFailedFuture(ServeError.noServerPorts)
+                }
+                return multicast.joinGroup(group).map { channel }
+            }
+    }
 }
 
 /// Reads what viewers send to a server UDP port: RTCP on the RTCP port goes to the hub;
@@ -66,17 +120,24 @@ final class ServerDatagramHandler: ChannelInboundHandler {
     private let hub: StreamHub
     private let track: Int
     private let isRTCP: Bool
+    /// Reports to the multicast group, from viewers known by their host, not their port.
+    private let fromGroup: Bool
 
-    init(hub: StreamHub, track: Int, isRTCP: Bool) {
+    init(hub: StreamHub, track: Int, isRTCP: Bool, fromGroup: Bool = false) {
         self.hub = hub
         self.track = track
         self.isRTCP = isRTCP
+        self.fromGroup = fromGroup
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard isRTCP else { return }
         let envelope = unwrapInboundIn(data)
-        hub.receiveRTCP(envelope.data, track: track, from: envelope.remoteAddress, output: nil)
+        if fromGroup {
+            hub.receiveGroupRTCP(envelope.data, track: track, from: envelope.remoteAddress)
+        } else {
+            hub.receiveRTCP(envelope.data, track: track, from: envelope.remoteAddress, output: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -237,6 +237,7 @@ public final class StreamHub: @unchecked Sendable {
                     track.outputsByAddress[rtp] = output
                     track.outputsByAddress[rtcp] = output
                 }
+                if case .multicast = output.transport { updateGroupListener(track: track) }
             }
             var entry = "url=\(baseURL)\(Track.control(index));seq=\(sequence)"
             if let timestamp { entry += ";rtptime=\(timestamp)" }
@@ -271,6 +272,7 @@ public final class StreamHub: @unchecked Sendable {
                 if track.outputsByAddress[rtp] === output { track.outputsByAddress[rtp] = nil }
                 if track.outputsByAddress[rtcp] === output { track.outputsByAddress[rtcp] = nil }
             }
+            if case .multicast = output.transport { updateGroupListener(track: track) }
         }
     }
 

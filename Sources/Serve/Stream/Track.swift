@@ -13,6 +13,13 @@ final class Track {
     var udp: UDPPortPair?
     /// Where multicast viewers of this track receive RTP (RTCP on the next port).
     var multicast: (rtp: SocketAddress, rtcp: SocketAddress, group: String, port: Int, ttl: Int)?
+    /// The socket on the multicast group's RTCP port, where multicast viewers report.
+    enum GroupListener {
+        case none
+        case binding
+        case listening(any Channel)
+    }
+    var groupListener = GroupListener.none
     /// Outputs of the viewers playing this track, in join order.
     var outputs: [TrackOutput] = []
     /// UDP outputs by the viewer's RTP and RTCP addresses, to attribute incoming RTCP.
@@ -29,6 +36,8 @@ final class Track {
     /// The next periodic sender report.
     var reportTimer: Scheduled<Void>?
     var sentFirstReport = false
+    /// When the viewers' statistics go to the debug log next.
+    var nextStatisticsLog = NIODeadline.uptimeNanoseconds(0)
     /// Running average of compound RTCP packet size (RFC 3550 §6.3.3 avg_rtcp_size).
     var averageRTCPSize: Double = 100
     /// The last packets sent, by sequence number modulo the capacity, for NACK resends. The
@@ -38,6 +47,10 @@ final class Track {
     /// that can still arrive in time to be useful (RFC 4585 §3.5: feedback within an RTT).
     static let historyCapacity = 1024
     var resentPackets: UInt64 = 0
+    var nacksReceived: UInt64 = 0
+    var keyFrameRequests: UInt64 = 0
+    /// The RFC 4588 retransmission stream, when the track repairs loss with one.
+    var retransmission: RetransmissionPacketizer?
 
     init(index: Int, configuration: TrackConfiguration, mtu: Int, epoch: MediaInstant) {
         self.index = index
@@ -45,6 +58,10 @@ final class Track {
         self.history = [ByteBuffer?](repeating: nil, count: Self.historyCapacity)
         self.clock = RTPClock(clockRate: configuration.clockRate, timestampOffset: configuration.timestampOffset, epoch: epoch)
         let headroom = StreamHub.interleavedHeaderSize
+        if case .retransmissionStream(let payloadType, let ssrc, let sequence) = configuration.repair {
+            self.retransmission = RetransmissionPacketizer(
+                payloadType: payloadType, ssrc: ssrc, initialSequenceNumber: sequence, headroom: headroom)
+        }
         switch configuration.codec {
         case .h264, .h263:
             self.packetizer = H264Packetizer(

@@ -24,6 +24,8 @@ final class TrackOutput {
     /// Set by the bitrate controller for a viewer whose path carries far less than the stream.
     var keyFramesOnly = false
     var statistics = ViewerStatistics()
+    /// A multicast viewer's own SSRC, learnt from its first report to the group.
+    var reporterSSRC: UInt32?
 
     init(trackIndex: Int, transport: Transport, session: RTSPSession) {
         self.trackIndex = trackIndex

@@ -3,6 +3,13 @@
 public enum RTCPInterval {
     /// §6.2: "the recommended value for a fixed minimum interval is 5 seconds".
     public static let defaultMinimumInterval = 5.0
+    /// §6.2: "the recommended value for the reduced minimum in seconds is 360 divided by the
+    /// session bandwidth in kilobits/second" — 0.17 s for a 2 Mbit/s stream, so a viewer
+    /// that joins learns the NTP↔RTP mapping (and its RTT) within a fraction of a second.
+    public static func reducedMinimumInterval(sessionBandwidthKbps: Int) -> Double {
+        min(defaultMinimumInterval, 360 / Double(max(1, sessionBandwidthKbps)))
+    }
+
     /// §6.2: senders share 1/4 of the RTCP bandwidth when they are at most 1/4 of the members.
     static let senderBandwidthFraction = 0.25
     static let receiverBandwidthFraction = 1 - senderBandwidthFraction

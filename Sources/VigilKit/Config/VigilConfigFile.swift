@@ -159,6 +159,12 @@ public enum VigilConfigFile {
         if let keyint = table.int("keyint", 1...1000) { video.keyFrameInterval = keyint }
         if let threads = table.int("threads", 0...64) { video.threads = threads }
         if let adaptive = table.bool("adaptive_bitrate") { video.adaptiveBitrate = adaptive }
+        if let profile = table.choice("rtcp_profile", VigilSettings.RTCPProfile.allCases.map(\.rawValue)) {
+            video.rtcpProfile = VigilSettings.RTCPProfile(rawValue: profile) ?? .avp
+        }
+        if let repair = table.choice("retransmission", VigilSettings.Retransmission.allCases.map(\.rawValue)) {
+            video.retransmission = VigilSettings.Retransmission(rawValue: repair) ?? .resend
+        }
         if let minimum = table.int("min_bitrate", 16...100_000) {
             if minimum > video.bitrateKbps {
                 table.problem("min_bitrate", "must not exceed bitrate (\(video.bitrateKbps)), got \(minimum)")

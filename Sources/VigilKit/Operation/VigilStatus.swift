@@ -51,9 +51,15 @@ public struct VigilStatus: Codable, Sendable {
     public struct Track: Codable, Sendable {
         public var index: Int
         public var kind: String
+        /// RTP packets of the stream, once whatever the number of viewers, and their payload bytes.
         public var packetsSent: UInt64
         public var bytesSent: UInt64
+        /// Packets and payload bytes written to viewers (each viewer counted).
+        public var packetsToViewers: UInt64
+        public var bytesToViewers: UInt64
         public var packetsResent: UInt64
+        public var nacksReceived: UInt64
+        public var keyFrameRequests: UInt64
     }
 
     public struct ViewerTrack: Codable, Sendable {
@@ -127,7 +133,7 @@ extension Vigil {
             let tracks = try await stream.hub.trackSnapshots()
             let pipeline = stream.pipeline
             let video = pipeline.encodedVideo
-            let kinds = Dictionary(uniqueKeysWithValues: tracks.map { ($0.index, ($0.kind, $0.clockRate)) })
+            let kinds = Dictionary(uniqueKeysWithValues: tracks.map { ($0.track, ($0.kind, $0.clockRate)) })
             var bySession: [String: VigilStatus.Viewer] = [:]
             var order: [String] = []
             for viewer in viewers {
@@ -163,7 +169,10 @@ extension Vigil {
                     framesDropped: pipeline.framesDroppedBeforeEncoding, audioChunksCaptured: pipeline.audioChunksCaptured,
                     audioUnitsEncoded: pipeline.audioUnitsEncoded),
                 tracks: tracks.map {
-                    .init(index: $0.index, kind: $0.kind, packetsSent: $0.packetsSent, bytesSent: $0.octetsSent, packetsResent: $0.packetsResent)
+                    .init(
+                        index: $0.track, kind: $0.kind, packetsSent: $0.packetsSent, bytesSent: $0.octetsSent,
+                        packetsToViewers: $0.packetsToViewers, bytesToViewers: $0.octetsToViewers,
+                        packetsResent: $0.packetsResent, nacksReceived: $0.nacksReceived, keyFrameRequests: $0.keyFrameRequests)
                 },
                 viewers: order.compactMap { bySession[$0] }))
         }
