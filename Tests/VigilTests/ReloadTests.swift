@@ -159,4 +159,29 @@ final class ReloadTests: XCTestCase {
         try await fixture.stop()
         try await group.shutdownGracefully()
     }
+
+    /// A stream that cannot be built (its raw input is missing) is reported and left out; the
+    /// others run on, and the next reload tries it again.
+    func testStreamThatCannotStartIsReportedAndOthersRunOn() async throws {
+        let fixture = try await VigilFixture(settings: Self.twoStreams())
+        let streamA = fixture.vigil.streams[0]
+        var requested = fixture.vigil.settings
+        let missing = "/nonexistent/vigil-\(UUID()).yuv"
+        requested.streams[1].videoSource = .rawInput(.init(path: missing, format: .i420, width: 320, height: 240, frameRate: 30))
+        let outcome = try await fixture.vigil.apply(requested)
+        XCTAssertEqual(outcome.kept, ["a"])
+        XCTAssertEqual(outcome.restarted, ["b"])
+        XCTAssertEqual(Array(outcome.failed.keys), ["b"])
+        XCTAssertTrue(outcome.failed["b"]?.contains(missing) == true, "\(outcome.failed)")
+        XCTAssertEqual(fixture.vigil.streams.map(\.path), ["a"])
+        XCTAssertTrue(fixture.vigil.streams[0] === streamA)
+        let frames = streamA.pipeline.framesEncoded
+        try await Task.sleep(nanoseconds: 300_000_000)
+        XCTAssertGreaterThan(streamA.pipeline.framesEncoded, frames, "a runs on")
+
+        let again = try await fixture.vigil.apply(Self.twoStreams())
+        XCTAssertEqual(again.added, ["b"], "the next reload tries it again")
+        XCTAssertEqual(fixture.vigil.streams.map(\.path), ["a", "b"])
+        try await fixture.stop()
+    }
 }
