@@ -11,6 +11,7 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private var head = 0
     private var closed = false
     private var _dropped: UInt64 = 0
+    private var _pushed: UInt64 = 0
     public let capacity: Int
 
     public init(capacity: Int) {
@@ -25,12 +26,20 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         return _dropped
     }
 
+    /// Items accepted since the start (dropped ones included).
+    public var pushed: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return _pushed
+    }
+
     /// Adds an item, dropping the oldest if full. Returns false if the queue is closed.
     @discardableResult
     public func push(_ item: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         if closed { return false }
+        _pushed += 1
         if items.count - head >= capacity {
             head += 1
             _dropped += 1

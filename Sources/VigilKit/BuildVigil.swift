@@ -1,5 +1,6 @@
 import Capture
 import Encode
+import Foundation
 import Logging
 import MediaCore
 import NIOCore
@@ -8,41 +9,78 @@ import Serve
 import ServeWire
 import ServiceLifecycle
 
-/// A built daemon: its services in start order, and the event loops they run on.
-public final class Vigil: Sendable {
+/// A built daemon: its streams, its listeners, and the event loops they run on. The stream
+/// list changes on reload (`apply(_:)`); everything else is fixed for the process.
+public final class Vigil: @unchecked Sendable {
     public let rtspServer: RTSPServer
-    public let pipeline: MediaPipeline
-    public let hub: StreamHub
-    public let settings: VigilSettings
-    /// The camera and microphone, when the stream has them (for status and tests).
-    public let camera: CameraSource?
-    public let microphone: MicrophoneSource?
+    /// The HTTP status API, when enabled.
+    public let statusAPI: StatusAPI?
     let eventLoopGroup: MultiThreadedEventLoopGroup
+    let eventLoop: any EventLoop
+    let anchor: WallClockAnchor
     let logger: Logger
+    let media: MediaService
+    /// Sends READY/STATUS/WATCHDOG/STOPPING to systemd when `NOTIFY_SOCKET` is set.
+    public let lifecycle: SystemdLifecycle
+    private let lock = NSLock()
+    private var _streams: [VigilStream]
+    private var _settings: VigilSettings
+    /// Reloads run one at a time.
+    let reloads = ReloadSerializer()
+    let startedAt = ContinuousClock.now
 
     init(
-        rtspServer: RTSPServer, pipeline: MediaPipeline, hub: StreamHub, settings: VigilSettings,
-        camera: CameraSource?, microphone: MicrophoneSource?, eventLoopGroup: MultiThreadedEventLoopGroup, logger: Logger
+        settings: VigilSettings, streams: [VigilStream], rtspServer: RTSPServer, eventLoopGroup: MultiThreadedEventLoopGroup,
+        anchor: WallClockAnchor, notifier: SystemdNotifier?, logger: Logger
     ) {
-        self.camera = camera
-        self.microphone = microphone
+        self._settings = settings
+        self._streams = streams
         self.rtspServer = rtspServer
-        self.pipeline = pipeline
-        self.hub = hub
-        self.settings = settings
         self.eventLoopGroup = eventLoopGroup
+        self.eventLoop = rtspServer.eventLoop
+        self.anchor = anchor
         self.logger = logger
+        self.media = MediaService(logger: logger)
+        self.lifecycle = SystemdLifecycle(notifier: notifier, logger: logger)
+        self.statusAPI = settings.http.enabled ? StatusAPI(settings: settings.http, eventLoopGroup: eventLoopGroup, logger: logger) : nil
+        media.vigil = self
+        lifecycle.vigil = self
+        statusAPI?.vigil = self
     }
 
-    /// The H.264 parameter sets the stream announces (from the encoder itself); empty for H.263.
+    /// The settings in force (after the last successful reload).
+    public var settings: VigilSettings { lock.withLock { _settings } }
+    /// The running streams, in config order.
+    public var streams: [VigilStream] { lock.withLock { _streams } }
+
+    func replace(streams: [VigilStream], settings: VigilSettings) {
+        lock.withLock {
+            _streams = streams
+            _settings = settings
+        }
+    }
+
+    // The first stream: what the one-stream command line and the older tests look at.
+    public var hub: StreamHub { streams[0].hub }
+    public var pipeline: MediaPipeline { streams[0].pipeline }
+    public var camera: CameraSource? { streams[0].camera }
+    public var microphone: MicrophoneSource? { streams[0].microphone }
+
+    /// The H.264 parameter sets the first stream announces (from the encoder itself); empty for H.263.
     public var encoderParameterSets: (sps: [UInt8], pps: [UInt8]) {
         guard let h264 = pipeline.videoEncoder as? H264Encoder else { return ([], []) }
         return (h264.sps, h264.pps)
     }
 
-    /// The services in start order; graceful shutdown runs in reverse, so the RTSP server
-    /// says BYE to its viewers before the pipeline stops.
-    public var services: [any Service] { [pipeline, rtspServer] }
+    /// The services in start order; graceful shutdown runs in reverse: systemd hears
+    /// STOPPING=1 first, then the HTTP API closes, then the RTSP server says BYE to its
+    /// viewers, and the pipelines stop last.
+    public var services: [any Service] {
+        var list: [any Service] = [media, rtspServer]
+        if let statusAPI { list.append(statusAPI) }
+        list.append(lifecycle)
+        return list
+    }
 
     /// Runs until SIGINT/SIGTERM (when `signals` is true) or until the surrounding task is
     /// cancelled or `ServiceGroup.triggerGracefulShutdown()` is called through `group`.
@@ -60,14 +98,63 @@ public final class Vigil: Sendable {
     }
 }
 
-/// The composition root, shared by `main` and the tests: capture sources → encoders → stream
-/// hub → RTSP server, all from one settings value. Randomness (SSRCs, sequence numbers,
+/// One stream's running parts: its hub (viewers, packets) and its pipeline (sources, encoders).
+public final class VigilStream: Sendable {
+    public let settings: VigilSettings.Stream
+    /// The MTU it was built with (a change restarts it).
+    let mtu: Int
+    public let hub: StreamHub
+    public let pipeline: MediaPipeline
+    /// The camera and microphone, when the stream has them (for status and tests).
+    public let camera: CameraSource?
+    public let microphone: MicrophoneSource?
+
+    init(settings: VigilSettings.Stream, mtu: Int, hub: StreamHub, pipeline: MediaPipeline, camera: CameraSource?, microphone: MicrophoneSource?) {
+        self.settings = settings
+        self.mtu = mtu
+        self.hub = hub
+        self.pipeline = pipeline
+        self.camera = camera
+        self.microphone = microphone
+    }
+
+    public var path: String { settings.path }
+}
+
+/// The composition root, shared by `main` and the tests: for each stream capture sources →
+/// encoders → stream hub, and one RTSP server over all hubs, all from one settings value.
+public func buildVigil(settings: VigilSettings, logger: Logger, notifier: SystemdNotifier? = nil) throws -> Vigil {
+    let anchor = WallClockAnchor.now()
+    var built: [VigilStream] = []
+    // Event loops after the streams: nothing that throws may leave threads behind. The
+    // streams need a loop for their hubs, so they get it after the group exists and are
+    // stopped if a later one fails.
+    let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.networkThreads))
+    let eventLoop = eventLoopGroup.next()
+    do {
+        for stream in settings.streams {
+            built.append(try buildStream(stream, mtu: settings.mtu, eventLoop: eventLoop, anchor: anchor, logger: logger))
+        }
+    } catch {
+        try? eventLoopGroup.syncShutdownGracefully()
+        throw error
+    }
+    let server = RTSPServer(configuration: settings.rtsp, hubs: built.map(\.hub), eventLoop: eventLoop, logger: logger)
+    return Vigil(
+        settings: settings, streams: built, rtspServer: server, eventLoopGroup: eventLoopGroup, anchor: anchor,
+        notifier: notifier, logger: logger)
+}
+
+/// One stream's sources, encoders, hub and pipeline. Randomness (SSRCs, sequence numbers,
 /// timestamp offsets, the CNAME) is drawn here and nowhere else.
-public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil {
+func buildStream(
+    _ settings: VigilSettings.Stream, mtu: Int, eventLoop: any EventLoop, anchor: WallClockAnchor, logger: Logger
+) throws -> VigilStream {
     var random = SystemRandomNumberGenerator()
+    var logger = logger
+    logger[metadataKey: "stream"] = "\(settings.path)"
     // Sources start a little after the epoch so the first frame is not already late.
     let epoch = MediaClock.now() + .milliseconds(50)
-    let anchor = WallClockAnchor.now()
 
     var video = settings.video
     var audioSampleRate = settings.audio.sampleRate
@@ -165,11 +252,8 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
     }
     let audioKbps = settings.audio.enabled ? audioSampleRate * 8 / 1000 : 0
     let stream = StreamConfiguration(
-        path: settings.streamPath, tracks: tracks, mtu: settings.mtu, cname: cname,
+        path: settings.path, tracks: tracks, mtu: mtu, cname: cname,
         sessionBandwidthKbps: video.bitrateKbps + audioKbps)
-    // Event loops last: nothing above may leave threads behind when it throws.
-    let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.networkThreads))
-    let eventLoop = eventLoopGroup.next()
     let hub = StreamHub(configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, logger: logger)
     hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
     if video.adaptiveBitrate {
@@ -185,11 +269,25 @@ public func buildVigil(settings: VigilSettings, logger: Logger) throws -> Vigil 
         videoQueue: videoQueue, audioQueue: audioQueue,
         startSources: { [starts] in starts.forEach { $0() } },
         stopSources: { [stops] in stops.forEach { $0() } },
+        encodedVideo: video,
         logger: logger)
-    let server = RTSPServer(configuration: settings.rtsp, hubs: [hub], eventLoop: eventLoop, logger: logger)
-    return Vigil(
-        rtspServer: server, pipeline: pipeline, hub: hub, settings: settings, camera: camera, microphone: microphone,
-        eventLoopGroup: eventLoopGroup, logger: logger)
+    return VigilStream(settings: settings, mtu: mtu, hub: hub, pipeline: pipeline, camera: camera, microphone: microphone)
+}
+
+/// Starts every stream's pipeline, and at shutdown stops those running then (reloads may
+/// have replaced some in between).
+final class MediaService: Service, @unchecked Sendable {
+    weak var vigil: Vigil?
+    let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func run() async throws {
+        for stream in vigil?.streams ?? [] { stream.pipeline.start() }
+        try? await gracefulShutdown()
+        await vigil?.reloads.close()
+        for stream in vigil?.streams ?? [] { await stream.pipeline.stop() }
+    }
 }
 
 /// The stream's video encoder for its codec setting, and what its track announces: payload

@@ -28,6 +28,9 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private let lock = NSLock()
     private var threads: [Thread] = []
     private var stopping = false
+    private var started = false
+    /// The video as encoded (a camera's mode may differ from what was asked).
+    public let encodedVideo: VigilSettings.Video
     private let stopped = DispatchGroup()
     private var _framesEncoded: UInt64 = 0
     private var _audioUnitsEncoded: UInt64 = 0
@@ -35,8 +38,10 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     init(
         hub: StreamHub, videoEncoder: any VideoEncoder, audioEncoder: G711Encoder?,
         videoQueue: BoundedQueue<RawFrame>, audioQueue: BoundedQueue<PCMChunk>,
-        startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void, logger: Logger
+        startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void,
+        encodedVideo: VigilSettings.Video, logger: Logger
     ) {
+        self.encodedVideo = encodedVideo
         self.hub = hub
         self.videoEncoder = videoEncoder
         self.audioEncoder = audioEncoder
@@ -50,6 +55,10 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     public var framesEncoded: UInt64 { lock.withLock { _framesEncoded } }
     public var audioUnitsEncoded: UInt64 { lock.withLock { _audioUnitsEncoded } }
     public var framesDroppedBeforeEncoding: UInt64 { videoQueue.dropped }
+    /// Pictures the source delivered (encoded or dropped).
+    public var framesCaptured: UInt64 { videoQueue.pushed }
+    public var audioChunksCaptured: UInt64 { audioQueue.pushed }
+    public var audioChunksDropped: UInt64 { audioQueue.dropped }
 
     public func run() async throws {
         start()
@@ -57,7 +66,13 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         await stop()
     }
 
+    /// Starts the threads once; later calls do nothing.
     func start() {
+        let first = lock.withLock { () -> Bool in
+            defer { started = true }
+            return !started && !stopping
+        }
+        guard first else { return }
         spawn(name: "vigil-encode-video") { [self] in videoLoop() }
         if audioEncoder != nil {
             spawn(name: "vigil-encode-audio") { [self] in audioLoop() }
@@ -66,8 +81,13 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         logger.info("media pipeline started")
     }
 
+    /// Stops sources and encoders and waits for their threads; later calls do nothing.
     func stop() async {
-        lock.withLock { stopping = true }
+        let first = lock.withLock { () -> Bool in
+            defer { stopping = true }
+            return !stopping
+        }
+        guard first else { return }
         stopSources()
         videoQueue.close()
         audioQueue.close()

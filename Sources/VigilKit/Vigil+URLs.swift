@@ -4,9 +4,9 @@ import NIOPosix
 extension Vigil {
     /// The URLs a viewer on another machine can open: one per IPv4 interface address when
     /// listening on all of them, loopback last.
-    public func viewerURLs(port: Int) -> [String] {
+    public func viewerURLs(port: Int, path: String? = nil) -> [String] {
         let host = settings.rtsp.host
-        let path = settings.streamPath
+        let path = path ?? settings.streamPath
         guard host == "0.0.0.0" || host == "::" else {
             return ["rtsp://\(host):\(port)/\(path)"]
         }

@@ -1,10 +1,11 @@
 import Capture
+import Logging
 import MediaCore
 import Serve
 
 /// Everything the daemon needs to know to run, with the defaults a newcomer gets: the
 /// synthetic source at 1280x720/30 fps, H.264 at 2 Mbit/s, PCMU at 8 kHz, RTSP on 8554.
-public struct VigilSettings: Sendable {
+public struct VigilSettings: Sendable, Equatable {
     /// The video codec of a stream, with its RTP payload format.
     public enum VideoCodec: String, Sendable, Hashable, CaseIterable {
         /// H.264 through libx264, RFC 6184.
@@ -105,12 +106,37 @@ public struct VigilSettings: Sendable {
         public init() {}
     }
 
-    public var streamPath = "live"
-    public var videoSource: VideoSource = .synthetic
-    public var audioSource: AudioSource = .synthetic
-    public var video = Video()
-    public var audio = Audio()
+    /// One stream: its path, its sources and how they are encoded. Streams are compared as
+    /// values on reload: an equal stream keeps running untouched.
+    public struct Stream: Sendable, Hashable {
+        public var path: String
+        public var videoSource: VideoSource = .synthetic
+        public var audioSource: AudioSource = .synthetic
+        public var video = Video()
+        public var audio = Audio()
+        public init(path: String = "live") { self.path = path }
+    }
+
+    /// The HTTP status API (`/api/v1/status`, `/metrics`).
+    public struct HTTP: Sendable, Hashable {
+        public var enabled: Bool
+        public var host: String
+        /// 0 picks a free port (tests); `Vigil.httpBoundPort()` tells which.
+        public var port: Int
+        public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 8080) {
+            self.enabled = enabled
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// At least one. Paths are unique.
+    public var streams: [Stream] = [Stream()]
     public var rtsp = RTSPServer.Configuration()
+    /// Off in a bare `VigilSettings()` so that embedders and tests never collide on a fixed
+    /// port; the config file and the command line turn it on (127.0.0.1:8080 by default).
+    public var http = HTTP(enabled: false)
+    public var logLevel: Logger.Level = .info
     /// Largest RTP packet in bytes (RFC 6184 FU-A splits below it).
     public var mtu = 1400
     /// Network event-loop threads. One keeps every packet of a stream on one thread, which is
@@ -118,4 +144,27 @@ public struct VigilSettings: Sendable {
     public var networkThreads = 1
 
     public init() {}
+
+    // The first stream, for the one-stream command line and the tests written before there
+    // were several.
+    public var streamPath: String {
+        get { streams[0].path }
+        set { streams[0].path = newValue }
+    }
+    public var videoSource: VideoSource {
+        get { streams[0].videoSource }
+        set { streams[0].videoSource = newValue }
+    }
+    public var audioSource: AudioSource {
+        get { streams[0].audioSource }
+        set { streams[0].audioSource = newValue }
+    }
+    public var video: Video {
+        get { streams[0].video }
+        set { streams[0].video = newValue }
+    }
+    public var audio: Audio {
+        get { streams[0].audio }
+        set { streams[0].audio = newValue }
+    }
 }

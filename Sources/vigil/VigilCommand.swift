@@ -4,6 +4,7 @@ import Capture
 import Logging
 import MediaCore
 import ServiceLifecycle
+import UnixSignals
 import VigilKit
 
 /// `vigil`: parses the command line and hands the settings to the composition root.
@@ -12,142 +13,239 @@ struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Camera appliance: live H.264 or H.263 + G.711 over RTSP/RTP.",
-        subcommands: [Run.self, Devices.self, EncodeH263.self, SyntheticRaw.self],
+        version: VigilVersion.current,
+        subcommands: [Run.self, Devices.self, CheckConfig.self, Status.self, Version.self, EncodeH263.self, SyntheticRaw.self],
         defaultSubcommand: Run.self)
 }
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the configured source (the synthetic test source by default).")
+        abstract: "Serve the configured streams (the synthetic test source by default).",
+        discussion: """
+            Reads \(VigilConfigFile.defaultPath) (missing: the synthetic default), or --config PATH. \
+            SIGHUP re-reads the file. The stream options below (--port … --no-multicast) build a \
+            one-stream configuration instead, with no file; they do not mix with --config.
+            """)
 
-    @Option(help: "RTSP TCP port.") var port = 8554
-    @Option(help: "Address to listen on.") var host = "0.0.0.0"
-    @Option(help: "First UDP port tried for RTP/RTCP server ports.") var udpPortBase = 6970
-    @Option(help: "Stream path (rtsp://host:port/PATH).") var path = "live"
-    @Option(help: "Video codec: h264, h263 (= h263-1998, RFC 4629), h263-2000 or h263-rfc2190 (RFC 2190, standard sizes).")
-    var codec = "h264"
-    @Option(help: "Picture width.") var width = 1280
-    @Option(help: "Picture height.") var height = 720
-    @Option(help: "Frames per second.") var fps = 30
-    @Option(help: "Video bitrate in kbit/s.") var bitrate = 2000
-    @Option(help: "x264 preset.") var preset = "ultrafast"
-    @Option(help: "x264 tune.") var tune = "zerolatency"
-    @Option(help: "H.264 profile.") var profile = "high"
+    @Option(help: "Config file (TOML; default \(VigilConfigFile.defaultPath) if it exists).") var config: String?
+    @Option(help: "RTSP TCP port (default 8554).") var port: Int?
+    @Option(help: "Address to listen on (default 0.0.0.0).") var host: String?
+    @Option(help: "First UDP port tried for RTP/RTCP server ports (default 6970).") var udpPortBase: Int?
+    @Option(help: "Stream path (rtsp://host:port/PATH; default live).") var path: String?
+    @Option(help: "Picture width (default 1280).") var width: Int?
+    @Option(help: "Picture height (default 720).") var height: Int?
+    @Option(help: "Frames per second (default 30).") var fps: Int?
+    @Option(help: "Video bitrate in kbit/s (default 2000).") var bitrate: Int?
+    @Option(help: "x264 preset (default ultrafast).") var preset: String?
+    @Option(help: "x264 tune (default zerolatency).") var tune: String?
+    @Option(help: "H.264 profile (default high).") var profile: String?
     @Option(help: "Frames between key frames (default: 2 s worth).") var keyint: Int?
-    @Option(help: "x264 threads (0 = auto).") var threads = 0
-    @Option(help: "Synthetic picture: moving or noise.") var pattern: String = "moving"
-    @Option(help: "Audio codec: pcmu or pcma.") var audioCodec = "pcmu"
-    @Option(help: "Synthetic audio sample rate (8000 uses PCMU/PCMA's static payload types).") var audioRate = 8000
+    @Option(help: "x264 threads (0 = auto).") var threads: Int?
+    @Option(help: "Synthetic picture: moving or noise.") var pattern: String?
+    @Option(help: "Audio codec: pcmu or pcma.") var audioCodec: String?
+    @Option(help: "Synthetic audio sample rate (8000 uses PCMU/PCMA's static payload types).") var audioRate: Int?
     @Flag(help: "Serve video only.") var noAudio = false
     @Option(help: "V4L2 camera to stream (e.g. /dev/video0); see `vigil devices`.") var camera: String?
     @Option(help: "ALSA capture PCM to stream (e.g. hw:1,0, plughw:CARD=U0x46d0x825, default).") var microphone: String?
     @Option(help: "Raw video input (file or FIFO) instead of the synthetic picture.") var rawVideo: String?
-    @Option(help: "Raw video pixel format: yuyv or i420.") var rawVideoFormat = "i420"
+    @Option(help: "Raw video pixel format: yuyv or i420 (default i420).") var rawVideoFormat: String?
     @Option(help: "Raw S16LE mono audio input (file or FIFO).") var rawAudio: String?
-    @Option(help: "Raw audio sample rate.") var rawAudioRate = 8000
-    @Option(help: "Largest RTP packet in bytes.") var mtu = 1400
-    @Option(help: "Multicast group of the stream (RTSP SETUP with 'multicast'); see --no-multicast.") var multicastGroup = "239.255.42.1"
-    @Option(help: "First multicast port (video; audio on +2).") var multicastPort = 5004
-    @Option(help: "Multicast TTL (1 = this network segment only).") var multicastTTL = 1
+    @Option(help: "Raw audio sample rate (default 8000).") var rawAudioRate: Int?
+    @Option(help: "Largest RTP packet in bytes (default 1400).") var mtu: Int?
+    @Option(help: "Multicast group of the stream (default 239.255.42.1); see --no-multicast.") var multicastGroup: String?
+    @Option(help: "First multicast port (video; audio on +2; default 5004).") var multicastPort: Int?
+    @Option(help: "Multicast TTL (1 = this network segment only).") var multicastTTL: Int?
     @Flag(help: "Refuse multicast SETUPs (461).") var noMulticast = false
-    @Option(help: "RTP profile for video: avp (every client) or avpf (RFC 4585 feedback at once; VLC skips it).")
-    var rtcpProfile = "avp"
-    @Option(help: "Repair of lost video packets on NACK: off, resend, or rtx (RFC 4588 stream).") var retransmission = "resend"
-    @Option(help: "Adaptive bitrate: follow the median viewer, the lowest one, or off (fixed rate).") var adaptive = "median"
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "RTP profile for video: avp (every client) or avpf (RFC 4585 feedback at once; VLC skips it; default avp).")
+    var rtcpProfile: String?
+    @Option(help: "Repair of lost video packets on NACK: off, resend, or rtx (RFC 4588 stream; default resend).") var retransmission: String?
+    @Option(help: "Video codec: h264 (default), h263 (= h263-1998, RFC 4629), h263-2000 or h263-rfc2190 (RFC 2190, standard sizes).")
+    var codec: String?
+    @Option(help: "Adaptive bitrate: follow the median viewer (default), the lowest one, or off (fixed rate).") var adaptive: String?
+    @Option(help: "HTTP API address (default 127.0.0.1; overrides the file).") var httpHost: String?
+    @Option(help: "HTTP API port (default 8080, 0 = any free port; overrides the file).") var httpPort: Int?
+    @Flag(help: "No HTTP API.") var noHttp = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (overrides the file).") var logLevel: String?
 
-    func validate() throws {
-        guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be 0...65535, got \(port)") }
-        guard width >= 16, height >= 16, width % 2 == 0, height % 2 == 0 else {
-            throw ValidationError("--width and --height must be even and at least 16, got \(width)x\(height)")
-        }
-        guard VigilSettings.VideoCodec(name: codec) != nil else {
-            throw ValidationError("--codec must be h264, h263, h263-1998, h263-2000 or h263-rfc2190, got \(codec)")
-        }
-        guard (1...120).contains(fps) else { throw ValidationError("--fps must be 1...120, got \(fps)") }
-        guard (16...100_000).contains(bitrate) else { throw ValidationError("--bitrate must be 16...100000 kbit/s, got \(bitrate)") }
-        guard SyntheticVideoSettings.Pattern(rawValue: pattern) != nil else { throw ValidationError("--pattern must be moving or noise") }
-        guard VigilSettings.Audio.Codec(rawValue: audioCodec) != nil else { throw ValidationError("--audio-codec must be pcmu or pcma") }
-        guard (8000...48000).contains(audioRate) else { throw ValidationError("--audio-rate must be 8000...48000") }
-        guard ["yuyv", "i420"].contains(rawVideoFormat) else { throw ValidationError("--raw-video-format must be yuyv or i420") }
-        guard (200...65_000).contains(mtu) else { throw ValidationError("--mtu must be 200...65000") }
-        let octets = multicastGroup.split(separator: ".").compactMap { Int($0) }
-        guard octets.count == 4, (224...239).contains(octets[0]), octets.allSatisfy({ (0...255).contains($0) }) else {
-            throw ValidationError("--multicast-group must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got \(multicastGroup)")
-        }
-        guard (1024...65_000).contains(multicastPort), multicastPort % 2 == 0 else {
-            throw ValidationError("--multicast-port must be even and 1024...65000")
-        }
-        guard (1...255).contains(multicastTTL) else { throw ValidationError("--multicast-ttl must be 1...255") }
-        guard VigilSettings.RTCPProfile(rawValue: rtcpProfile) != nil else {
-            throw ValidationError("--rtcp-profile must be avp or avpf, got \(rtcpProfile)")
-        }
-        guard VigilSettings.Retransmission(rawValue: retransmission) != nil else {
-            throw ValidationError("--retransmission must be off, resend or rtx, got \(retransmission)")
-        }
-        guard adaptive == "off" || VigilSettings.AdaptivePolicy(rawValue: adaptive) != nil else {
-            throw ValidationError("--adaptive must be median, lowest or off, got \(adaptive)")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+    /// The options that describe a stream: given, they make a one-stream config of their own.
+    private var streamOptionsGiven: [String] {
+        var given: [String] = []
+        func note(_ value: Any?, _ name: String) { if value != nil { given.append(name) } }
+        note(port, "--port"); note(host, "--host"); note(udpPortBase, "--udp-port-base"); note(path, "--path")
+        note(width, "--width"); note(height, "--height"); note(fps, "--fps"); note(bitrate, "--bitrate")
+        note(preset, "--preset"); note(tune, "--tune"); note(profile, "--profile"); note(keyint, "--keyint")
+        note(threads, "--threads"); note(pattern, "--pattern"); note(audioCodec, "--audio-codec"); note(audioRate, "--audio-rate")
+        note(camera, "--camera"); note(microphone, "--microphone"); note(rawVideo, "--raw-video")
+        note(rawVideoFormat, "--raw-video-format"); note(rawAudio, "--raw-audio"); note(rawAudioRate, "--raw-audio-rate")
+        note(mtu, "--mtu"); note(multicastGroup, "--multicast-group"); note(multicastPort, "--multicast-port")
+        note(multicastTTL, "--multicast-ttl"); note(rtcpProfile, "--rtcp-profile"); note(retransmission, "--retransmission")
+        note(codec, "--codec"); note(adaptive, "--adaptive")
+        if noAudio { given.append("--no-audio") }
+        if noMulticast { given.append("--no-multicast") }
+        return given
     }
 
-    func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+    func validate() throws {
+        if config != nil, !streamOptionsGiven.isEmpty {
+            throw ValidationError("\(streamOptionsGiven.joined(separator: ", ")) and --config do not mix: put stream settings in the file")
         }
-        let logger = Logger(label: "vigil")
+        if let port { guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") } }
+        if let httpPort { guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0...65535, got \(httpPort)") } }
+        let w = width ?? 1280, h = height ?? 720
+        guard w >= 16, h >= 16, w % 2 == 0, h % 2 == 0 else {
+            throw ValidationError("--width and --height must be even and at least 16, got \(w)x\(h)")
+        }
+        if let fps { guard (1...120).contains(fps) else { throw ValidationError("--fps must be 1...120, got \(fps)") } }
+        if let bitrate { guard (16...100_000).contains(bitrate) else { throw ValidationError("--bitrate must be 16...100000 kbit/s, got \(bitrate)") } }
+        if let pattern { guard SyntheticVideoSettings.Pattern(rawValue: pattern) != nil else { throw ValidationError("--pattern must be moving or noise") } }
+        if let audioCodec { guard VigilSettings.Audio.Codec(rawValue: audioCodec) != nil else { throw ValidationError("--audio-codec must be pcmu or pcma") } }
+        if let audioRate { guard (8000...48000).contains(audioRate) else { throw ValidationError("--audio-rate must be 8000...48000") } }
+        if let rawVideoFormat { guard ["yuyv", "i420"].contains(rawVideoFormat) else { throw ValidationError("--raw-video-format must be yuyv or i420") } }
+        if let mtu { guard (200...65_000).contains(mtu) else { throw ValidationError("--mtu must be 200...65000") } }
+        if let multicastGroup {
+            let octets = multicastGroup.split(separator: ".").compactMap { Int($0) }
+            guard octets.count == 4, (224...239).contains(octets[0]), octets.allSatisfy({ (0...255).contains($0) }) else {
+                throw ValidationError("--multicast-group must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got \(multicastGroup)")
+            }
+        }
+        if let multicastPort {
+            guard (1024...65_000).contains(multicastPort), multicastPort % 2 == 0 else {
+                throw ValidationError("--multicast-port must be even and 1024...65000")
+            }
+        }
+        if let multicastTTL { guard (1...255).contains(multicastTTL) else { throw ValidationError("--multicast-ttl must be 1...255") } }
+        if let rtcpProfile {
+            guard VigilSettings.RTCPProfile(rawValue: rtcpProfile) != nil else { throw ValidationError("--rtcp-profile must be avp or avpf, got \(rtcpProfile)") }
+        }
+        if let retransmission {
+            guard VigilSettings.Retransmission(rawValue: retransmission) != nil else {
+                throw ValidationError("--retransmission must be off, resend or rtx, got \(retransmission)")
+            }
+        }
+        if let codec {
+            guard VigilSettings.VideoCodec(name: codec) != nil else {
+                throw ValidationError("--codec must be h264, h263, h263-1998, h263-2000 or h263-rfc2190, got \(codec)")
+            }
+        }
+        if let adaptive {
+            guard adaptive == "off" || VigilSettings.AdaptivePolicy(rawValue: adaptive) != nil else {
+                throw ValidationError("--adaptive must be median, lowest or off, got \(adaptive)")
+            }
+        }
+        if let logLevel { guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") } }
+    }
 
-        var settings = VigilSettings()
-        settings.rtsp.port = port
-        settings.rtsp.host = host
-        settings.rtsp.udpPortBase = udpPortBase
-        settings.rtsp.multicastGroupBase = noMulticast ? nil : multicastGroup
-        settings.rtsp.multicastPortBase = multicastPort
-        settings.rtsp.multicastTTL = multicastTTL
-        settings.streamPath = path
-        settings.video.codec = VigilSettings.VideoCodec(name: codec) ?? .h264
-        settings.video.width = width
-        settings.video.height = height
-        settings.video.frameRate = fps
-        settings.video.bitrateKbps = bitrate
-        settings.video.preset = preset
-        settings.video.tune = tune
-        settings.video.profile = profile
+    /// The one-stream configuration the stream options describe.
+    func commandLineSettings() -> VigilSettings {
+        var settings = VigilConfigFile.defaults
+        settings.rtsp.port = port ?? 8554
+        settings.rtsp.host = host ?? "0.0.0.0"
+        settings.rtsp.udpPortBase = udpPortBase ?? 6970
+        settings.rtsp.multicastGroupBase = noMulticast ? nil : (multicastGroup ?? "239.255.42.1")
+        settings.rtsp.multicastPortBase = multicastPort ?? 5004
+        settings.rtsp.multicastTTL = multicastTTL ?? 1
+        settings.streamPath = path ?? "live"
+        let w = width ?? 1280, h = height ?? 720, rate = fps ?? 30
+        settings.video.width = w
+        settings.video.height = h
+        settings.video.frameRate = rate
+        settings.video.bitrateKbps = bitrate ?? 2000
+        settings.video.preset = preset ?? "ultrafast"
+        settings.video.tune = tune ?? "zerolatency"
+        settings.video.profile = profile ?? "high"
         settings.video.keyFrameInterval = keyint
-        settings.video.threads = threads
-        settings.video.rtcpProfile = VigilSettings.RTCPProfile(rawValue: rtcpProfile) ?? .avp
-        settings.video.retransmission = VigilSettings.Retransmission(rawValue: retransmission) ?? .resend
+        settings.video.threads = threads ?? 0
+        settings.video.rtcpProfile = rtcpProfile.flatMap(VigilSettings.RTCPProfile.init(rawValue:)) ?? .avp
+        settings.video.retransmission = retransmission.flatMap(VigilSettings.Retransmission.init(rawValue:)) ?? .resend
+        settings.video.codec = codec.flatMap(VigilSettings.VideoCodec.init(name:)) ?? .h264
         settings.video.adaptiveBitrate = adaptive != "off"
-        settings.video.adaptivePolicy = VigilSettings.AdaptivePolicy(rawValue: adaptive) ?? .median
-        settings.video.pattern = SyntheticVideoSettings.Pattern(rawValue: pattern) ?? .moving
+        settings.video.adaptivePolicy = adaptive.flatMap(VigilSettings.AdaptivePolicy.init(rawValue:)) ?? .median
+        settings.video.pattern = pattern.flatMap(SyntheticVideoSettings.Pattern.init(rawValue:)) ?? .moving
         settings.audio.enabled = !noAudio
-        settings.audio.sampleRate = audioRate
-        settings.audio.codec = VigilSettings.Audio.Codec(rawValue: audioCodec) ?? .pcmu
-        settings.mtu = mtu
+        settings.audio.sampleRate = audioRate ?? 8000
+        settings.audio.codec = audioCodec.flatMap(VigilSettings.Audio.Codec.init(rawValue:)) ?? .pcmu
+        settings.mtu = mtu ?? 1400
         if let camera {
             settings.videoSource = .camera(path: camera)
         } else if let rawVideo {
             settings.videoSource = .rawInput(RawVideoInputSettings(
-                path: rawVideo, format: rawVideoFormat == "yuyv" ? .yuyv : .i420, width: width, height: height, frameRate: fps))
+                path: rawVideo, format: rawVideoFormat == "yuyv" ? .yuyv : .i420, width: w, height: h, frameRate: rate))
         }
         if let microphone {
             settings.audioSource = .microphone(name: microphone)
         } else if let rawAudio {
-            settings.audioSource = .rawInput(RawAudioInputSettings(path: rawAudio, sampleRate: rawAudioRate))
+            settings.audioSource = .rawInput(RawAudioInputSettings(path: rawAudio, sampleRate: rawAudioRate ?? 8000))
         }
+        return settings
+    }
 
-        let vigil = try buildVigil(settings: settings, logger: logger)
+    func run() async throws {
+        LoggingSystem.bootstrap { VigilLogHandler(label: $0) }
+        let logger = Logger(label: "vigil")
+
+        // Where the settings come from, and what SIGHUP re-reads.
+        var settings: VigilSettings
+        let configPath: String?
+        let missingIsDefault: Bool
+        if let config {
+            configPath = config
+            missingIsDefault = false
+        } else if streamOptionsGiven.isEmpty {
+            configPath = VigilConfigFile.defaultPath
+            missingIsDefault = true
+        } else {
+            configPath = nil
+            missingIsDefault = false
+        }
+        if let configPath {
+            do {
+                settings = try VigilConfigFile.load(path: configPath, missingIsDefault: missingIsDefault)
+            } catch {
+                VigilLogHandler.level = .info
+                for problem in error.problems { logger.error("config problem: \(problem)", metadata: ["config": "\(configPath)"]) }
+                throw ExitCode.failure
+            }
+        } else {
+            settings = commandLineSettings()
+        }
+        if let httpHost { settings.http.host = httpHost }
+        if let httpPort { settings.http.port = httpPort }
+        if noHttp { settings.http.enabled = false }
+        if let logLevel, let level = Logger.Level(rawValue: logLevel) { settings.logLevel = level }
+        VigilLogHandler.level = settings.logLevel
+        let startSettings = settings
+
+        let vigil = try buildVigil(settings: settings, logger: logger, notifier: SystemdNotifier.fromEnvironment())
         let group = vigil.makeServiceGroup(signals: true)
         let announce = Task {
             let port = try await vigil.rtspServer.boundPort()
-            for url in vigil.viewerURLs(port: port) { print("Vigil serving \(url)") }
+            for stream in vigil.streams {
+                for url in vigil.viewerURLs(port: port, path: stream.path) { print("Vigil serving \(url)") }
+            }
+            if let api = vigil.statusAPI {
+                let apiPort = try await api.boundPort()
+                print("Vigil API http://\(startSettings.http.host):\(apiPort)/api/v1/status")
+            }
             // stdout may be a pipe (systemd, a test): say it now, not at exit.
             fflush(nil)
         }
         defer { announce.cancel() }
+        let hangups = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                guard let configPath else {
+                    logger.notice("SIGHUP: started with stream options and no config file; nothing to reload")
+                    continue
+                }
+                // Command-line overrides survive reloads.
+                await vigil.reload(from: configPath, missingIsDefault: missingIsDefault, overriding: { reloaded in
+                    var reloaded = reloaded
+                    if let logLevel, let level = Logger.Level(rawValue: logLevel) { reloaded.logLevel = level }
+                    reloaded.http = startSettings.http
+                    return reloaded
+                })
+            }
+        }
+        defer { hangups.cancel() }
         do {
             try await group.run()
         } catch {
@@ -158,4 +256,43 @@ struct Run: AsyncParsableCommand {
     }
 }
 
+/// `vigil check-config [PATH]`: reads and validates a config file without starting anything.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file without starting anything (exit 0 if usable, 1 if not).",
+        discussion: "Every problem is printed, one per line, as FILE:LINE: KEY: MESSAGE.")
 
+    @Argument(help: "The file to check (default \(VigilConfigFile.defaultPath)).") var path: String?
+
+    func run() throws {
+        let file = path ?? VigilConfigFile.defaultPath
+        do {
+            let settings = try VigilConfigFile.load(path: file, missingIsDefault: path == nil)
+            let streams = settings.streams.map { stream -> String in
+                let source: String
+                switch stream.videoSource {
+                case .synthetic: source = "synthetic"
+                case .camera(let device): source = "camera \(device)"
+                case .rawInput(let raw): source = "raw \(raw.path)"
+                }
+                return "\(stream.path) (\(source), \(stream.video.width)x\(stream.video.height)@\(stream.video.frameRate), \(stream.video.bitrateKbps) kbit/s)"
+            }
+            print("\(file): OK")
+            print("  RTSP \(settings.rtsp.host):\(settings.rtsp.port); HTTP API \(settings.http.enabled ? "\(settings.http.host):\(settings.http.port)" : "off"); log level \(settings.logLevel)")
+            for stream in streams { print("  stream \(stream)") }
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            FileHandle.standardError.write(Data("\(file): \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); not usable\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `vigil version`.
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print Vigil's version.")
+    func run() {
+        print("vigil \(VigilVersion.current)")
+    }
+}

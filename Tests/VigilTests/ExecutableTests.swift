@@ -28,7 +28,7 @@ final class ExecutableTests: XCTestCase {
         process.executableURL = Self.binary
         process.arguments = [
             "--port", "\(port)", "--host", "127.0.0.1", "--udp-port-base", "\(40_000 + Int.random(in: 0..<5000) * 2)",
-            "--width", "320", "--height", "240", "--bitrate", "400", "--log-level", "warning",
+            "--width", "320", "--height", "240", "--bitrate", "400", "--log-level", "warning", "--http-port", "0",
         ]
         let out = Pipe()
         process.standardOutput = out

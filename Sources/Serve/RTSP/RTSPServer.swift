@@ -48,8 +48,13 @@ public final class RTSPServer: Service, @unchecked Sendable {
     static let reapInterval: TimeAmount = .seconds(5)
 
     public let configuration: Configuration
-    public let hubs: [StreamHub]
-    private let eventLoop: any EventLoop
+    /// The streams served now; reloads add and remove hubs while the server runs.
+    public var hubs: [StreamHub] { hubList.withLockedValue { $0 } }
+    private let hubList: NIOLockedValueBox<[StreamHub]>
+    /// Which multicast group offset each stream has (stream n → base + n), kept for the life
+    /// of the hub so a reload never moves an unchanged stream's group.
+    private var multicastIndex: [ObjectIdentifier: Int] = [:]
+    public let eventLoop: any EventLoop
     private let logger: Logger
     let state: RTSPServerState
     private let bound: EventLoopPromise<Int>
@@ -58,7 +63,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
 
     public init(configuration: Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger) {
         self.configuration = configuration
-        self.hubs = hubs
+        self.hubList = NIOLockedValueBox(hubs)
         self.eventLoop = eventLoop
         self.logger = logger
         self.state = RTSPServerState(configuration: configuration, hubs: hubs, eventLoop: eventLoop, logger: logger)
@@ -79,13 +84,8 @@ public final class RTSPServer: Service, @unchecked Sendable {
     public func run() async throws {
         let serverChannel: any Channel
         do {
-            for (index, hub) in hubs.enumerated() {
-                try await hub.bindUDP(host: configuration.host, firstPort: configuration.udpPortBase)
-                if let base = configuration.multicastGroupBase {
-                    try await hub.configureMulticast(
-                        group: Self.address(base, plus: index), portBase: configuration.multicastPortBase,
-                        ttl: configuration.multicastTTL)
-                }
+            for hub in hubs {
+                try await bindSockets(of: hub)
             }
             let state = self.state
             serverChannel = try await ServerBootstrap(group: eventLoop)
@@ -134,6 +134,54 @@ public final class RTSPServer: Service, @unchecked Sendable {
             let connections = self.state.connections.values.map { $0.close() }
             return hubsClosed.and(EventLoopFuture.andAllComplete(connections, on: self.eventLoop)).map { _ in () }
         }.get()
+    }
+
+    /// Binds a hub's UDP ports and gives it the lowest free multicast group.
+    private func bindSockets(of hub: StreamHub) async throws {
+        try await hub.bindUDP(host: configuration.host, firstPort: configuration.udpPortBase)
+        if let base = configuration.multicastGroupBase {
+            let index = try await eventLoop.submit {
+                let taken = Set(self.multicastIndex.values)
+                let index = (0...).first { !taken.contains($0) }!
+                self.multicastIndex[ObjectIdentifier(hub)] = index
+                return index
+            }.get()
+            try await hub.configureMulticast(
+                group: Self.address(base, plus: index), portBase: configuration.multicastPortBase,
+                ttl: configuration.multicastTTL)
+        }
+    }
+
+    /// Serves one more stream while running (reload): binds its sockets, then makes its path
+    /// resolvable and starts its sender reports. Other streams and their viewers are untouched.
+    public func add(_ hub: StreamHub) async throws {
+        do {
+            try await bindSockets(of: hub)
+        } catch {
+            _ = try? await eventLoop.flatSubmit { hub.shutdown() }.get()
+            throw error
+        }
+        try await eventLoop.submit {
+            self.state.hubs[hub.path] = hub
+            hub.startReports()
+        }.get()
+        hubList.withLockedValue { $0.append(hub) }
+        logger.info("stream added", metadata: ["stream": "\(hub.path)"])
+    }
+
+    /// Stops serving one stream (reload): its sessions end with an RTCP BYE, its sockets
+    /// close; the RTSP connections stay open, and a later request for the path gets 404.
+    public func remove(_ hub: StreamHub) async {
+        hubList.withLockedValue { $0.removeAll { $0 === hub } }
+        _ = try? await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            if self.state.hubs[hub.path] === hub { self.state.hubs[hub.path] = nil }
+            self.multicastIndex[ObjectIdentifier(hub)] = nil
+            for session in self.state.sessions.values where session.hub === hub {
+                self.state.end(session, goodbye: true, reason: "stream reconfigured")
+            }
+            return hub.shutdown()
+        }.get()
+        logger.info("stream removed", metadata: ["stream": "\(hub.path)"])
     }
 
     /// The IPv4 address `count` after `base` (239.255.42.1 + 2 = 239.255.42.3).

@@ -8,7 +8,8 @@ final class RTSPServerState: @unchecked Sendable {
     let configuration: RTSPServer.Configuration
     let eventLoop: any EventLoop
     let logger: Logger
-    let hubs: [String: StreamHub]
+    /// Changed by reloads, on the event loop.
+    var hubs: [String: StreamHub]
     var sessions: [String: RTSPSession] = [:]
     var connections: [ObjectIdentifier: any Channel] = [:]
     var reaper: RepeatedTask?

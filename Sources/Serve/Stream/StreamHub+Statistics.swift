@@ -31,8 +31,10 @@ extension StreamHub {
         try await eventLoop.submit {
             self.tracks.map { track in
                 TrackSnapshot(
-                    track: track.index, packetsSent: UInt64(track.packetizer.packetCount),
-                    octetsSent: UInt64(track.packetizer.octetCount), viewers: track.outputs.count,
+                    track: track.index, kind: track.configuration.kind == .video ? "video" : "audio",
+                    clockRate: track.configuration.clockRate, packetsSent: UInt64(track.packetizer.packetCount),
+                    octetsSent: UInt64(track.packetizer.octetCount), packetsToViewers: track.packetsSent,
+                    octetsToViewers: track.octetsSent, viewers: track.outputs.count,
                     nacksReceived: track.nacksReceived, packetsResent: track.resentPackets,
                     keyFrameRequests: track.keyFrameRequests)
             }
@@ -46,9 +48,15 @@ extension StreamHub {
 /// One track's totals (packets of the shared stream, and the repairs every viewer asked for).
 public struct TrackSnapshot: Sendable, Hashable {
     public var track: Int
+    /// `video` or `audio`.
+    public var kind: String
+    public var clockRate: Int
     /// RTP packets of the stream (once, whatever the number of viewers) and their payload octets.
     public var packetsSent: UInt64
     public var octetsSent: UInt64
+    /// Packets and payload octets written to viewers (a packet sent to three viewers counts three).
+    public var packetsToViewers: UInt64
+    public var octetsToViewers: UInt64
     public var viewers: Int
     public var nacksReceived: UInt64
     public var packetsResent: UInt64

@@ -158,6 +158,8 @@ public final class StreamHub: @unchecked Sendable {
             }
             output.statistics.packetsSent += UInt64(packets.count)
             output.statistics.octetsSent += UInt64(octets)
+            track.packetsSent += UInt64(packets.count)
+            track.octetsSent += UInt64(octets)
         }
         if groupListening, let group = track.multicast?.rtp, let channel = track.udp?.rtp {
             // Once on the wire for every multicast viewer; silent when none is playing.

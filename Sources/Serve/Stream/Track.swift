@@ -30,6 +30,9 @@ final class Track {
     /// Audio: the RTP time the next unit will carry, for RTP-Info of a viewer joining now.
     var nextAudioTimestamp: UInt32?
     var unitsSent: UInt64 = 0
+    /// RTP packets and payload octets written to viewers (each viewer counted), for metrics.
+    var packetsSent: UInt64 = 0
+    var octetsSent: UInt64 = 0
     /// The next periodic sender report.
     var reportTimer: Scheduled<Void>?
     var sentFirstReport = false

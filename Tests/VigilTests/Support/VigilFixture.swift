@@ -42,7 +42,13 @@ final class VigilFixture: @unchecked Sendable {
         self.group = group
         self.task = Task { try await group.run() }
         self.port = try await vigil.rtspServer.boundPort()
+        self.httpPort = try await vigil.statusAPI?.boundPort()
     }
+
+    /// The HTTP API's port, when the settings enable it.
+    let httpPort: Int?
+
+    func url(_ path: String) -> String { "rtsp://127.0.0.1:\(port)/\(path)" }
 
     var url: String { "rtsp://127.0.0.1:\(port)/\(vigil.settings.streamPath)" }
 

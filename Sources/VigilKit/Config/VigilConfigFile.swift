@@ -1,0 +1,412 @@
+import Capture
+import Foundation
+import Logging
+
+/// The config file (`/etc/vigil/vigil.toml`): TOML read into `VigilSettings`, every problem
+/// reported at once with its key and line. `Systemd/vigil.toml` is the complete, commented
+/// example; its keys and this file must agree (a test reads the example).
+public enum VigilConfigFile {
+    public static let defaultPath = "/etc/vigil/vigil.toml"
+
+    /// What an empty file means: the synthetic stream at `live`, RTSP on 8554, the HTTP API on
+    /// 127.0.0.1:8080, info logs.
+    public static var defaults: VigilSettings {
+        var settings = VigilSettings()
+        settings.http = .init(enabled: true, host: "127.0.0.1", port: 8080)
+        return settings
+    }
+
+    /// Reads `path`. A missing file is the synthetic default when `missingIsDefault` (the
+    /// default path on a fresh box), an error otherwise (a path someone typed).
+    public static func load(path: String, missingIsDefault: Bool) throws(ConfigError) -> VigilSettings {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if missingIsDefault { return defaults }
+            throw ConfigError(path: path, problems: [.init(line: nil, key: "", message: "no such file")])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(path: path, problems: [.init(line: nil, key: "", message: "cannot be read (permissions?)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(path: path, problems: [.init(line: nil, key: "", message: "is not UTF-8 text")])
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Decodes and validates a whole file.
+    public static func parse(_ text: String, path: String? = nil) throws(ConfigError) -> VigilSettings {
+        let (document, syntaxErrors) = TOMLDocument.parse(text)
+        let problems = Problems()
+        for error in syntaxErrors { problems.add(line: error.line, key: "", error.message) }
+        let settings = decode(document.root, problems: problems)
+        guard problems.list.isEmpty else {
+            throw ConfigError(path: path, problems: problems.list.sorted { ($0.line ?? 0, $0.key) < ($1.line ?? 0, $1.key) })
+        }
+        return settings
+    }
+
+    /// The one place a stream's `codec` name becomes settings.
+    static func applyVideoCodec(_ name: String, to video: inout VigilSettings.Video) -> String? {
+        guard let codec = VigilSettings.VideoCodec(name: name) else {
+            return "must be one of \"h264\", \"h263\" (= \"h263-1998\"), \"h263-2000\", \"h263-rfc2190\", got \"\(name)\""
+        }
+        video.codec = codec
+        return nil
+    }
+
+    static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+    static let tunes = ["zerolatency", "film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode"]
+    static let profiles = ["baseline", "main", "high"]
+    static let logLevels = Logger.Level.allCases.map(\.rawValue)
+
+    // MARK: - Decoding
+
+    private static func decode(_ root: TOMLDocument.Table, problems: Problems) -> VigilSettings {
+        var settings = defaults
+        let top = TableReader(root, prefix: "", problems: problems)
+
+        if let rtsp = top.table("rtsp") {
+            if let host = rtsp.address("host") { settings.rtsp.host = host }
+            if let port = rtsp.int("port", 0...65535) { settings.rtsp.port = port }
+            if let base = rtsp.int("udp_port_base", 1024...65534) { settings.rtsp.udpPortBase = base }
+            if let mtu = rtsp.int("mtu", 200...65000) { settings.mtu = mtu }
+            if let timeout = rtsp.int("session_timeout", 5...3600) { settings.rtsp.sessionTimeout = .seconds(Int64(timeout)) }
+            if let maximum = rtsp.int("max_sessions", 1...100_000) { settings.rtsp.maxSessions = maximum }
+            let multicast = rtsp.bool("multicast") ?? true
+            if let group = rtsp.multicastGroup("multicast_group") { settings.rtsp.multicastGroupBase = group }
+            if let port = rtsp.int("multicast_port", 1024...65000) {
+                if port % 2 != 0 {
+                    rtsp.problem("multicast_port", "must be even (RTP on it, RTCP on the next), got \(port)")
+                } else {
+                    settings.rtsp.multicastPortBase = port
+                }
+            }
+            if let ttl = rtsp.int("multicast_ttl", 1...255) { settings.rtsp.multicastTTL = ttl }
+            if !multicast { settings.rtsp.multicastGroupBase = nil }
+            rtsp.finish()
+        }
+        if let http = top.table("http") {
+            if let enabled = http.bool("enabled") { settings.http.enabled = enabled }
+            if let host = http.address("host") { settings.http.host = host }
+            if let port = http.int("port", 0...65535) { settings.http.port = port }
+            http.finish()
+        }
+        if let log = top.table("log") {
+            if let level = log.choice("level", logLevels) { settings.logLevel = Logger.Level(rawValue: level) ?? .info }
+            log.finish()
+        }
+        let streamTables = top.tables("stream")
+        if !streamTables.isEmpty {
+            settings.streams = []
+            var seen: [String: Int] = [:]
+            for table in streamTables {
+                let (stream, pathIsValid) = decodeStream(table)
+                guard let pathLine = table.line(of: "path") else {
+                    if streamTables.count > 1 {
+                        table.problem("path", "is required when there are several streams (each needs its own rtsp://host:port/PATH)")
+                    }
+                    settings.streams.append(stream)
+                    continue
+                }
+                if let first = seen[stream.path] {
+                    table.problem("path", "\"\(stream.path)\" is already the path of the stream at line \(first)", line: pathLine)
+                } else if pathIsValid {
+                    seen[stream.path] = pathLine
+                }
+                settings.streams.append(stream)
+            }
+        }
+        top.finish(allowedNote: "allowed at the top level: [rtsp], [http], [log], [[stream]]")
+        return settings
+    }
+
+    private static func decodeStream(_ table: TableReader) -> (VigilSettings.Stream, pathIsValid: Bool) {
+        var stream = VigilSettings.Stream()
+        var pathIsValid = false
+        if let path = table.string("path") {
+            let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+            let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+            if path.isEmpty || segments.contains(where: { $0.isEmpty || $0.unicodeScalars.contains { !allowed.contains($0) } }) {
+                table.problem("path", "must be one or more segments of letters, digits, - . _ ~ separated by / (rtsp://host:port/PATH), got \"\(path)\"")
+            } else {
+                stream.path = path
+                pathIsValid = true
+            }
+        }
+        if let video = table.table("video") {
+            decodeVideo(video, into: &stream)
+            video.finish()
+        }
+        if let audio = table.table("audio") {
+            decodeAudio(audio, into: &stream)
+            audio.finish()
+        }
+        table.finish()
+        return (stream, pathIsValid)
+    }
+
+    private static func decodeVideo(_ table: TableReader, into stream: inout VigilSettings.Stream) {
+        var video = stream.video
+        let source = table.choice("source", ["synthetic", "camera", "raw"]) ?? "synthetic"
+        if let width = table.evenInt("width", 16...7680) { video.width = width }
+        if let height = table.evenInt("height", 16...4320) { video.height = height }
+        if let fps = table.int("fps", 1...120) { video.frameRate = fps }
+        if let codec = table.string("codec"), let message = applyVideoCodec(codec, to: &video) { table.problem("codec", message) }
+        if let bitrate = table.int("bitrate", 16...100_000) { video.bitrateKbps = bitrate }
+        if let preset = table.choice("preset", presets) { video.preset = preset }
+        if let tune = table.choice("tune", tunes) { video.tune = tune }
+        if let profile = table.choice("profile", profiles) { video.profile = profile }
+        if let keyint = table.int("keyint", 1...1000) { video.keyFrameInterval = keyint }
+        if let threads = table.int("threads", 0...64) { video.threads = threads }
+        if let adaptive = table.bool("adaptive_bitrate") { video.adaptiveBitrate = adaptive }
+        if let policy = table.choice("adaptive_policy", VigilSettings.AdaptivePolicy.allCases.map(\.rawValue)) {
+            video.adaptivePolicy = VigilSettings.AdaptivePolicy(rawValue: policy) ?? .median
+        }
+        if let profile = table.choice("rtcp_profile", VigilSettings.RTCPProfile.allCases.map(\.rawValue)) {
+            video.rtcpProfile = VigilSettings.RTCPProfile(rawValue: profile) ?? .avp
+        }
+        if let repair = table.choice("retransmission", VigilSettings.Retransmission.allCases.map(\.rawValue)) {
+            video.retransmission = VigilSettings.Retransmission(rawValue: repair) ?? .resend
+        }
+        if let minimum = table.int("min_bitrate", 16...100_000) {
+            if minimum > video.bitrateKbps {
+                table.problem("min_bitrate", "must not exceed bitrate (\(video.bitrateKbps)), got \(minimum)")
+            } else {
+                video.minimumBitrateKbps = minimum
+            }
+        }
+        // Keys that belong to one source only are refused with the others, so a typo in
+        // `source` does not silently ignore the device the owner meant.
+        let device = table.onlyFor("device", source: source, "camera")
+        let file = table.onlyFor("file", source: source, "raw")
+        let format = table.onlyFor("format", source: source, "raw")
+        let loop = table.onlyFor("loop", source: source, "raw")
+        let pattern = table.onlyFor("pattern", source: source, "synthetic")
+        switch source {
+        case "camera":
+            let path = device.flatMap { _ in table.string("device") } ?? "/dev/video0"
+            stream.videoSource = .camera(path: path)
+        case "raw":
+            guard file != nil, let path = table.string("file") else {
+                table.problem("file", "is required with source = \"raw\" (a file or FIFO of raw pictures)", line: table.line(of: "source") ?? table.line)
+                break
+            }
+            let pixelFormat = format.flatMap { _ in table.choice("format", ["i420", "yuyv"]) } ?? "i420"
+            stream.videoSource = .rawInput(RawVideoInputSettings(
+                path: path, format: pixelFormat == "yuyv" ? .yuyv : .i420, width: video.width, height: video.height,
+                frameRate: video.frameRate, loop: loop.flatMap { _ in table.bool("loop") } ?? true))
+        default:
+            if pattern != nil, let name = table.choice("pattern", SyntheticVideoSettings.Pattern.allNames) {
+                video.pattern = SyntheticVideoSettings.Pattern(rawValue: name) ?? .moving
+            }
+            stream.videoSource = .synthetic
+        }
+        stream.video = video
+    }
+
+    private static func decodeAudio(_ table: TableReader, into stream: inout VigilSettings.Stream) {
+        var audio = stream.audio
+        if let enabled = table.bool("enabled") { audio.enabled = enabled }
+        let source = table.choice("source", ["synthetic", "microphone", "raw"]) ?? "synthetic"
+        if let codec = table.choice("codec", VigilSettings.Audio.Codec.allCases.map(\.rawValue)) {
+            audio.codec = VigilSettings.Audio.Codec(rawValue: codec) ?? .pcmu
+        }
+        if let rate = table.int("sample_rate", 8000...48000) { audio.sampleRate = rate }
+        let device = table.onlyFor("device", source: source, "microphone")
+        let file = table.onlyFor("file", source: source, "raw")
+        let loop = table.onlyFor("loop", source: source, "raw")
+        switch source {
+        case "microphone":
+            stream.audioSource = .microphone(name: device.flatMap { _ in table.string("device") } ?? "default")
+        case "raw":
+            guard file != nil, let path = table.string("file") else {
+                table.problem("file", "is required with source = \"raw\" (a file or FIFO of S16LE mono samples)", line: table.line(of: "source") ?? table.line)
+                break
+            }
+            stream.audioSource = .rawInput(RawAudioInputSettings(
+                path: path, sampleRate: audio.sampleRate, loop: loop.flatMap { _ in table.bool("loop") } ?? true))
+        default:
+            stream.audioSource = .synthetic
+        }
+        stream.audio = audio
+    }
+}
+
+/// Collects problems from every table.
+final class Problems {
+    var list: [ConfigProblem] = []
+    func add(line: Int?, key: String, _ message: String) {
+        list.append(ConfigProblem(line: line, key: key, message: message))
+    }
+}
+
+/// Reads one table's keys with their types and ranges, remembering which keys were read so
+/// that `finish` can name every unknown one with what is allowed instead.
+final class TableReader {
+    let table: TOMLDocument.Table
+    let prefix: String
+    let problems: Problems
+    private var known: [String] = []
+
+    init(_ table: TOMLDocument.Table, prefix: String, problems: Problems) {
+        self.table = table
+        self.prefix = prefix
+        self.problems = problems
+    }
+
+    /// The header's line.
+    var line: Int? { table.line > 0 ? table.line : nil }
+
+    func fullKey(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
+
+    func line(of key: String) -> Int? {
+        switch table[key] {
+        case .scalar(_, let line): line
+        case .table(let t): t.line
+        case .tables(let list): list.first?.line
+        case nil: nil
+        }
+    }
+
+    func problem(_ key: String, _ message: String, line: Int? = nil) {
+        problems.add(line: line ?? self.line(of: key) ?? self.line, key: fullKey(key), message)
+    }
+
+    private func scalar(_ key: String, expecting: String) -> (TOMLDocument.Scalar, Int)? {
+        if !known.contains(key) { known.append(key) }
+        switch table[key] {
+        case nil: return nil
+        case .scalar(let value, let line): return (value, line)
+        case .table, .tables: problem(key, "must be \(expecting), not a table"); return nil
+        }
+    }
+
+    func int(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+        guard let (value, line) = scalar(key, expecting: "an integer") else { return nil }
+        guard case .integer(let number) = value else {
+            problem(key, "must be an integer in \(range.lowerBound)...\(range.upperBound), got \(value.typeName)", line: line)
+            return nil
+        }
+        guard range.contains(number) else {
+            problem(key, "must be \(range.lowerBound)...\(range.upperBound), got \(number)", line: line)
+            return nil
+        }
+        return number
+    }
+
+    func evenInt(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+        guard let number = int(key, range) else { return nil }
+        guard number % 2 == 0 else {
+            problem(key, "must be even (4:2:0 pictures), got \(number)")
+            return nil
+        }
+        return number
+    }
+
+    func bool(_ key: String) -> Bool? {
+        guard let (value, line) = scalar(key, expecting: "true or false") else { return nil }
+        guard case .boolean(let flag) = value else {
+            problem(key, "must be true or false, got \(value.typeName)", line: line)
+            return nil
+        }
+        return flag
+    }
+
+    func string(_ key: String) -> String? {
+        guard let (value, line) = scalar(key, expecting: "a string") else { return nil }
+        guard case .string(let text) = value else {
+            problem(key, "must be a string in quotes, got \(value.typeName)", line: line)
+            return nil
+        }
+        return text
+    }
+
+    func choice(_ key: String, _ allowed: [String]) -> String? {
+        let list = allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+        guard let (value, line) = scalar(key, expecting: "one of \(list)") else { return nil }
+        guard case .string(let text) = value else {
+            problem(key, "must be one of \(list), got \(value.typeName)", line: line)
+            return nil
+        }
+        guard allowed.contains(text) else {
+            problem(key, "must be one of \(list), got \"\(text)\"", line: line)
+            return nil
+        }
+        return text
+    }
+
+    /// An IPv4 or IPv6 address to listen on.
+    func address(_ key: String) -> String? {
+        guard let text = string(key) else { return nil }
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1 else {
+            problem(key, "must be an IP address to listen on (\"0.0.0.0\" for all, \"127.0.0.1\" for this box only), got \"\(text)\"")
+            return nil
+        }
+        return text
+    }
+
+    func multicastGroup(_ key: String) -> String? {
+        guard let text = string(key) else { return nil }
+        let octets = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+        guard octets.count == 4, octets.allSatisfy({ $0.map { (0...255).contains($0) } ?? false }),
+              let first = octets[0], (224...239).contains(first)
+        else {
+            problem(key, "must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got \"\(text)\"")
+            return nil
+        }
+        return text
+    }
+
+    /// Marks `key` as known; if it is present but `source` is not `owner`, reports it.
+    /// Returns the key's line when it may be read.
+    func onlyFor(_ key: String, source: String, _ owner: String) -> Int? {
+        if !known.contains(key) { known.append(key) }
+        guard let line = line(of: key) else { return nil }
+        guard source == owner else {
+            problem(key, "is only used with source = \"\(owner)\" (this table has source = \"\(source)\")")
+            return nil
+        }
+        return line
+    }
+
+    func table(_ key: String) -> TableReader? {
+        if !known.contains(key) { known.append(key) }
+        switch table[key] {
+        case nil: return nil
+        case .table(let t): return TableReader(t, prefix: fullKey(key), problems: problems)
+        case .tables(let list):
+            problem(key, "must be a single [\(fullKey(key))] table, not [[\(fullKey(key))]]", line: list.first?.line)
+            return nil
+        case .scalar(_, let line):
+            problem(key, "must be a [\(fullKey(key))] table, not a value", line: line)
+            return nil
+        }
+    }
+
+    func tables(_ key: String) -> [TableReader] {
+        if !known.contains(key) { known.append(key) }
+        switch table[key] {
+        case nil: return []
+        case .tables(let list): return list.map { TableReader($0, prefix: fullKey(key), problems: problems) }
+        case .table(let t):
+            problem(key, "streams are an array of tables: write [[\(fullKey(key))]], not [\(fullKey(key))]", line: t.line)
+            return []
+        case .scalar(_, let line):
+            problem(key, "must be [[\(fullKey(key))]] tables, not a value", line: line)
+            return []
+        }
+    }
+
+    /// Reports every key this table holds that nothing asked for.
+    func finish(allowedNote: String? = nil) {
+        let note = allowedNote ?? "allowed in [\(prefix)]: \(known.joined(separator: ", "))"
+        for key in table.keys where !known.contains(key) {
+            problem(key, "unknown key; \(note)")
+        }
+    }
+}
+
+extension SyntheticVideoSettings.Pattern {
+    static var allNames: [String] { ["moving", "noise"] }
+}

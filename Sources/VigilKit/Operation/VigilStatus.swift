@@ -1,0 +1,200 @@
+import Foundation
+import Serve
+
+/// What `GET /api/v1/status` answers and `vigil status` prints: every stream with its
+/// sources, encoder settings and current bitrate, counters, and viewers with their RTCP
+/// statistics. Field names are the JSON's (snake_case through the encoder).
+public struct VigilStatus: Codable, Sendable {
+    public struct Listener: Codable, Sendable {
+        public var host: String
+        public var port: Int
+    }
+
+    public struct Source: Codable, Sendable {
+        /// synthetic, camera, raw, microphone
+        public var kind: String
+        public var device: String?
+        public var file: String?
+        public var format: String?
+        public var pattern: String?
+    }
+
+    public struct Video: Codable, Sendable {
+        public var source: Source
+        public var codec: String
+        public var width: Int
+        public var height: Int
+        public var fps: Int
+        public var bitrateKbps: Int
+        public var currentBitrateKbps: Int
+        public var preset: String
+        public var tune: String
+        public var profile: String
+        public var keyint: Int?
+        public var adaptiveBitrate: Bool
+    }
+
+    public struct Audio: Codable, Sendable {
+        public var source: Source
+        public var codec: String
+        public var sampleRate: Int
+    }
+
+    public struct Counters: Codable, Sendable {
+        public var framesCaptured: UInt64
+        public var framesEncoded: UInt64
+        public var framesDropped: UInt64
+        public var audioChunksCaptured: UInt64
+        public var audioUnitsEncoded: UInt64
+    }
+
+    public struct Track: Codable, Sendable {
+        public var index: Int
+        public var kind: String
+        /// RTP packets of the stream, once whatever the number of viewers, and their payload bytes.
+        public var packetsSent: UInt64
+        public var bytesSent: UInt64
+        /// Packets and payload bytes written to viewers (each viewer counted).
+        public var packetsToViewers: UInt64
+        public var bytesToViewers: UInt64
+        public var packetsResent: UInt64
+        public var nacksReceived: UInt64
+        public var keyFrameRequests: UInt64
+    }
+
+    public struct ViewerTrack: Codable, Sendable {
+        public var track: Int
+        public var kind: String
+        public var packetsSent: UInt64
+        public var bytesSent: UInt64
+        public var packetsDropped: UInt64
+        public var packetsResent: UInt64
+        public var receiverReports: UInt64
+        public var fractionLost: Double?
+        public var cumulativeLost: Int32?
+        public var jitterSeconds: Double?
+        public var roundTripSeconds: Double?
+        public var keyFrameRequests: UInt64
+        public var nacksReceived: UInt64
+        public var keyFramesOnly: Bool
+    }
+
+    public struct Viewer: Codable, Sendable {
+        public var session: String
+        public var transport: String
+        public var peer: String
+        public var tracks: [ViewerTrack]
+    }
+
+    public struct Stream: Codable, Sendable {
+        public var path: String
+        public var url: String
+        public var video: Video
+        public var audio: Audio?
+        public var counters: Counters
+        public var tracks: [Track]
+        public var viewers: [Viewer]
+    }
+
+    public var version: String
+    public var uptimeSeconds: Double
+    public var rtsp: Listener
+    public var http: Listener?
+    public var streams: [Stream]
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+}
+
+/// The version `vigil version` prints and the API reports.
+public enum VigilVersion {
+    public static let current = "0.3.0"
+}
+
+extension Vigil {
+    /// A consistent-enough snapshot: each stream is read on its own loop, one after another.
+    public func status() async throws -> VigilStatus {
+        let rtspPort = try await rtspServer.boundPort()
+        let httpPort = try await statusAPI?.boundPort()
+        let settings = self.settings
+        var streams: [VigilStatus.Stream] = []
+        for stream in self.streams {
+            let viewers = try await stream.hub.viewerSnapshots()
+            let tracks = try await stream.hub.trackSnapshots()
+            let pipeline = stream.pipeline
+            let video = pipeline.encodedVideo
+            let kinds = Dictionary(uniqueKeysWithValues: tracks.map { ($0.track, ($0.kind, $0.clockRate)) })
+            var bySession: [String: VigilStatus.Viewer] = [:]
+            var order: [String] = []
+            for viewer in viewers {
+                let (kind, clockRate) = kinds[viewer.track] ?? ("video", 90_000)
+                let s = viewer.statistics
+                let track = VigilStatus.ViewerTrack(
+                    track: viewer.track, kind: kind, packetsSent: s.packetsSent, bytesSent: s.octetsSent,
+                    packetsDropped: s.packetsDropped, packetsResent: s.packetsResent, receiverReports: s.receiverReports,
+                    fractionLost: s.fractionLost, cumulativeLost: s.cumulativeLost,
+                    jitterSeconds: s.jitter.map { Double($0) / Double(clockRate) }, roundTripSeconds: s.roundTripSeconds,
+                    keyFrameRequests: s.keyFrameRequests, nacksReceived: s.nacksReceived, keyFramesOnly: s.keyFramesOnly)
+                if bySession[viewer.session] == nil {
+                    order.append(viewer.session)
+                    bySession[viewer.session] = .init(session: viewer.session, transport: viewer.transport, peer: viewer.peer, tracks: [])
+                }
+                bySession[viewer.session]?.tracks.append(track)
+            }
+            let host = settings.rtsp.host == "0.0.0.0" || settings.rtsp.host == "::" ? "127.0.0.1" : settings.rtsp.host
+            streams.append(VigilStatus.Stream(
+                path: stream.path, url: "rtsp://\(host):\(rtspPort)/\(stream.path)",
+                video: VigilStatus.Video(
+                    source: Self.describe(stream.settings.videoSource, pattern: video.pattern.rawValue), codec: "h264",
+                    width: video.width, height: video.height, fps: video.frameRate, bitrateKbps: video.bitrateKbps,
+                    currentBitrateKbps: pipeline.videoEncoder.currentBitrateKbps, preset: video.preset, tune: video.tune,
+                    profile: video.profile, keyint: video.keyFrameInterval, adaptiveBitrate: video.adaptiveBitrate),
+                audio: stream.settings.audio.enabled
+                    ? VigilStatus.Audio(
+                        source: Self.describe(stream.settings.audioSource), codec: stream.settings.audio.codec.rawValue,
+                        sampleRate: kinds[1]?.1 ?? stream.settings.audio.sampleRate)
+                    : nil,
+                counters: VigilStatus.Counters(
+                    framesCaptured: pipeline.framesCaptured, framesEncoded: pipeline.framesEncoded,
+                    framesDropped: pipeline.framesDroppedBeforeEncoding, audioChunksCaptured: pipeline.audioChunksCaptured,
+                    audioUnitsEncoded: pipeline.audioUnitsEncoded),
+                tracks: tracks.map {
+                    .init(
+                        index: $0.track, kind: $0.kind, packetsSent: $0.packetsSent, bytesSent: $0.octetsSent,
+                        packetsToViewers: $0.packetsToViewers, bytesToViewers: $0.octetsToViewers,
+                        packetsResent: $0.packetsResent, nacksReceived: $0.nacksReceived, keyFrameRequests: $0.keyFrameRequests)
+                },
+                viewers: order.compactMap { bySession[$0] }))
+        }
+        return VigilStatus(
+            version: VigilVersion.current, uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds),
+            rtsp: .init(host: settings.rtsp.host, port: rtspPort),
+            http: httpPort.map { .init(host: settings.http.host, port: $0) }, streams: streams)
+    }
+
+    static func describe(_ source: VigilSettings.VideoSource, pattern: String) -> VigilStatus.Source {
+        switch source {
+        case .synthetic: .init(kind: "synthetic", pattern: pattern)
+        case .camera(let path): .init(kind: "camera", device: path)
+        case .rawInput(let raw): .init(kind: "raw", file: raw.path, format: raw.format == .yuyv ? "yuyv" : "i420")
+        }
+    }
+
+    static func describe(_ source: VigilSettings.AudioSource) -> VigilStatus.Source {
+        switch source {
+        case .synthetic: .init(kind: "synthetic")
+        case .microphone(let name): .init(kind: "microphone", device: name)
+        case .rawInput(let raw): .init(kind: "raw", file: raw.path, format: "s16le")
+        }
+    }
+}
