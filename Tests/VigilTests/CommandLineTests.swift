@@ -50,7 +50,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.stderr.split(separator: "\n").map(String.init), [
             "\(bad.path):2: rtsp.port: must be 0...65535, got 99999",
             "\(bad.path):6: stream.video.fps: must be an integer in 1...120, got a string",
-            "\(bad.path):7: stream.video.colour: unknown key; allowed in [stream.video]: source, width, height, fps, codec, bitrate, preset, tune, profile, keyint, threads, adaptive_bitrate, rtcp_profile, retransmission, min_bitrate, device, file, format, loop, pattern",
+            "\(bad.path):7: stream.video.colour: unknown key; allowed in [stream.video]: source, width, height, fps, codec, bitrate, preset, tune, profile, keyint, threads, adaptive_bitrate, adaptive_policy, rtcp_profile, retransmission, min_bitrate, device, file, format, loop, pattern",
             "\(bad.path): 3 problems; not usable",
         ])
 
