@@ -155,7 +155,7 @@ extension Vigil {
             streams.append(VigilStatus.Stream(
                 path: stream.path, url: "rtsp://\(host):\(rtspPort)/\(stream.path)",
                 video: VigilStatus.Video(
-                    source: Self.describe(stream.settings.videoSource, pattern: video.pattern.rawValue), codec: "h264",
+                    source: Self.describe(stream.settings.videoSource, pattern: video.pattern.rawValue), codec: video.codec.rawValue,
                     width: video.width, height: video.height, fps: video.frameRate, bitrateKbps: video.bitrateKbps,
                     currentBitrateKbps: pipeline.videoEncoder.currentBitrateKbps, preset: video.preset, tune: video.tune,
                     profile: video.profile, keyint: video.keyFrameInterval, adaptiveBitrate: video.adaptiveBitrate),
