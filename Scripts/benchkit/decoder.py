@@ -31,6 +31,8 @@ def on_pad(src, pad):
     if not sink.is_linked():
         pad.link(sink)
 
+counts = {'decoded': 0, 'unreadable': 0}
+
 def on_sample(sink):
     now = time.monotonic()
     sample = sink.emit('pull-sample')
@@ -41,6 +43,9 @@ def on_sample(sink):
         buf.unmap(info)
         if n is not None:
             print(n, f'{now:.6f}', flush=True)
+        else:
+            counts['unreadable'] += 1
+        counts['decoded'] += 1
     return Gst.FlowReturn.OK
 
 pipe.get_by_name('src').connect('pad-added', on_pad)
@@ -52,3 +57,4 @@ GLib.timeout_add(int(seconds * 1000), loop.quit)
 pipe.set_state(Gst.State.PLAYING)
 loop.run()
 pipe.set_state(Gst.State.NULL)
+print(f"decoded {counts['decoded']} pictures, {counts['unreadable']} without a readable time code", file=sys.stderr)

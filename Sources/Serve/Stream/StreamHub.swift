@@ -241,9 +241,17 @@ public final class StreamHub: @unchecked Sendable {
             info.append(entry)
         }
         // A sender report right away lets the viewer put audio and video on one timeline
-        // from its first packets instead of after the first regular RTCP interval.
-        for output in session.outputs.values {
-            sendRTCP(to: output, track: tracks[output.trackIndex], goodbye: false)
+        // from its first packets instead of after the first regular RTCP interval. It goes
+        // out just after the PLAY response, which the caller writes when this returns: on an
+        // interleaved connection nothing may come before that response (clients that read the
+        // response first, such as rtsp_load and some NVRs, would take the report for garbage).
+        let outputs = NIOLoopBound(Array(session.outputs.values), eventLoop: eventLoop)
+        eventLoop.execute {
+            for output in outputs.value {
+                let track = self.tracks[output.trackIndex]
+                guard track.outputs.contains(where: { $0 === output }) else { continue }  // stopped meanwhile
+                self.sendRTCP(to: output, track: track, goodbye: false)
+            }
         }
         logger.info("viewer playing", metadata: ["session": "\(session.id)", "viewers": "\(viewerCount)"])
         return info
