@@ -15,7 +15,11 @@ final class RawInputReader: @unchecked Sendable {
     let recordSize: Int
     let loop: Bool
     private var fd: Int32
-    private var pending: [UInt8] = []
+    /// The FIFO record being filled, read into in place (no staging copy), and how much of it
+    /// has arrived. A 720p picture is 1.4 MB: copying or zeroing it per read was most of the
+    /// raw-input overhead (Scripts/bench, encode path).
+    private var record: [UInt8] = []
+    private var filled = 0
     /// How long one poll waits before the stop flag is looked at again.
     static let pollMilliseconds: Int32 = 100
 
@@ -34,7 +38,6 @@ final class RawInputReader: @unchecked Sendable {
         self.recordSize = recordSize
         self.loop = loop
         self.fd = descriptor
-        pending.reserveCapacity(recordSize)
     }
 
     deinit {
@@ -54,8 +57,13 @@ final class RawInputReader: @unchecked Sendable {
         isFIFO ? nextFromFIFO() : nextFromFile()
     }
 
+    /// A record's worth of storage, not zeroed: every byte is read into before it is handed out.
+    private func uninitializedRecord() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: recordSize) { _, count in count = recordSize }
+    }
+
     private func nextFromFile() -> Outcome {
-        var record = [UInt8](repeating: 0, count: recordSize)
+        var record = uninitializedRecord()
         var filled = 0
         var rewound = false
         while filled < recordSize {
@@ -82,24 +90,34 @@ final class RawInputReader: @unchecked Sendable {
             return errno == EINTR ? .idle : .finished(.readFailed(path: path, errno: errno))
         }
         if ready == 0 { return .idle }
-        var chunk = [UInt8](repeating: 0, count: max(recordSize - pending.count, 1))
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-        if n > 0 {
-            pending.append(contentsOf: chunk[0..<n])
-            if pending.count >= recordSize {
-                let record = Array(pending[0..<recordSize])
-                pending.removeFirst(recordSize)
-                return .record(record)
+        if record.isEmpty {
+            record = uninitializedRecord()
+            filled = 0
+        }
+        // Take all that is there (the pipe holds 64 KiB at a time) before polling again.
+        while true {
+            let wanted = recordSize - filled
+            let n = record.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, wanted) }
+            if n > 0 {
+                filled += n
+                if filled == recordSize {
+                    let full = record
+                    record = []
+                    filled = 0
+                    return .record(full)
+                }
+                continue
             }
-            return .idle
+            if n == 0 {
+                // No writer: drop the partial record and wait for the next writer without
+                // spinning (poll reports POLLHUP at once).
+                filled = 0
+                usleep(50_000)
+                return .idle
+            }
+            if errno == EINTR { continue }
+            if errno == EAGAIN { return .idle }
+            return .finished(.readFailed(path: path, errno: errno))
         }
-        if n == 0 {
-            // No writer: wait for one without spinning (poll reports POLLHUP at once).
-            pending.removeAll(keepingCapacity: true)
-            usleep(50_000)
-            return .idle
-        }
-        if errno == EAGAIN || errno == EINTR { return .idle }
-        return .finished(.readFailed(path: path, errno: errno))
     }
 }

@@ -42,7 +42,10 @@ final class StreamHubTests: XCTestCase {
         // No encoder to ask for a key frame: it starts at once, waiting for the next one.
         // Its RTP time is not known yet, so RTP-Info gives only the sequence number.
         XCTAssertEqual(info, ["url=rtsp://h/live/trackID=0;seq=\(hub.tracks[0].packetizer.nextSequenceNumber)"])
-        // The sender report sent at PLAY: header + compound.
+        // The sender report sent at PLAY: header + compound, on the loop's next turn (after
+        // the PLAY response, which the connection handler writes when `play` answers).
+        XCTAssertNil(try channel.readOutbound(as: ByteBuffer.self), "nothing before the PLAY response")
+        loop.run()
         let header = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))
         XCTAssertEqual(Array(header.readableBytesView.prefix(2)), [0x24, 0x01])
         let report = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))

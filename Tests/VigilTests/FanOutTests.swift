@@ -15,6 +15,44 @@ final class FanOutTests: XCTestCase {
         try await fanOut(udp: 5, tcp: 5)
     }
 
+    /// On an interleaved connection the PLAY response comes before any RTP or RTCP: clients
+    /// that read the response first (rtsp_load.c, some NVRs) cannot skip data in front of it.
+    func testInterleavedPlayIsAnsweredBeforeAnyData() async throws {
+        let fixture = try await VigilFixture()
+        // Blocking reads, bounded by SO_RCVTIMEO; the server runs on its own loop threads.
+        let reply = try Self.rawInterleavedPlay(port: fixture.port, url: fixture.url)
+        try await fixture.stop()
+        XCTAssertTrue(reply.hasPrefix("RTSP/1.0 200"), "first bytes after PLAY: \(reply.prefix(40).debugDescription)")
+    }
+
+    /// DESCRIBE, SETUP (interleaved) and PLAY on a plain blocking socket; returns the first
+    /// bytes received after PLAY, as a string (binary data shows as a leading "$").
+    private static func rawInterleavedPlay(port: Int, url: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        func exchange(_ text: String) -> String {
+            _ = text.withCString { send(fd, $0, strlen($0), 0) }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self)
+        }
+        _ = exchange("DESCRIBE \(url) RTSP/1.0\r\nCSeq: 1\r\n\r\n")
+        let setup = exchange("SETUP \(url)/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n")
+        guard let line = setup.split(separator: "\r\n").first(where: { $0.hasPrefix("Session:") }) else { return "no session: \(setup)" }
+        let session = line.dropFirst("Session:".count).split(separator: ";")[0].trimmingCharacters(in: .whitespaces)
+        return exchange("PLAY \(url)/ RTSP/1.0\r\nCSeq: 3\r\nSession: \(session)\r\n\r\n")
+    }
+
     private func fanOut(udp: Int, tcp: Int) async throws {
         let fixture = try await VigilFixture()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

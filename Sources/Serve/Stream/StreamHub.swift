@@ -39,6 +39,9 @@ public final class StreamHub: @unchecked Sendable {
     /// Flush the shared UDP socket after this many queued datagrams, so a large fan-out goes
     /// out in `sendmmsg` batches without piling the whole frame up in the channel first.
     let datagramFlushBatch = 64
+    /// Send the equal-size packets of a unit to each UDP viewer as one segmented write (UDP
+    /// GSO) where the kernel supports it; see `DatagramBatch`.
+    public var usesUDPSegmentation = System.supportsUDPSegmentationOffload
     /// The headroom each packet reserves for an RFC 2326 §10.12 interleaved header.
     static let interleavedHeaderSize = 4
 
@@ -81,6 +84,8 @@ public final class StreamHub: @unchecked Sendable {
         }
 
         track.packets.removeAll(keepingCapacity: true)
+        track.datagramBatches.removeAll(keepingCapacity: true)
+        track.datagramBatchesBuilt = false
         track.packetizer.packetize(parts: unit.parts, timestamp: timestamp, into: &track.packets)
         track.lastInstant = unit.instant
         track.unitsSent += 1
@@ -125,10 +130,14 @@ public final class StreamHub: @unchecked Sendable {
                 groupListening = true
             case .udp(let rtpAddress, _):
                 guard let channel = track.udp?.rtp else { continue }
-                for packet in packets {
-                    channel.write(AddressedEnvelope(remoteAddress: rtpAddress, data: packet), promise: nil)
+                if usesUDPSegmentation && packets.count > 1 && output.udpSegmentation != .refused {
+                    queuedDatagrams += writeSegmented(track: track, to: output, address: rtpAddress, on: channel)
+                } else {
+                    for packet in packets {
+                        channel.write(AddressedEnvelope(remoteAddress: rtpAddress, data: packet), promise: nil)
+                    }
+                    queuedDatagrams += packets.count
                 }
-                queuedDatagrams += packets.count
                 if queuedDatagrams >= datagramFlushBatch {
                     channel.flush()
                     queuedDatagrams = 0
@@ -172,6 +181,47 @@ public final class StreamHub: @unchecked Sendable {
         if needsKeyFrame {
             requestKeyFrame()
         }
+    }
+
+    /// Writes the unit's packets to one UDP viewer as `DatagramBatch`es; returns the writes
+    /// queued. The first segmented write to a viewer carries a promise that settles whether
+    /// its path takes them; a refusal (EIO) sends that viewer plain datagrams from then on,
+    /// and costs it the packets of that one write, counted as dropped.
+    private func writeSegmented(track: Track, to output: TrackOutput, address: SocketAddress, on channel: any Channel) -> Int {
+        if !track.datagramBatchesBuilt {
+            DatagramBatch.make(from: track.packets, allocator: channel.allocator, into: &track.datagramBatches)
+            track.datagramBatchesBuilt = true
+        }
+        for batch in track.datagramBatches {
+            guard let segmentSize = batch.segmentSize else {
+                channel.write(AddressedEnvelope(remoteAddress: address, data: batch.buffer), promise: nil)
+                continue
+            }
+            let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: segmentSize)
+            let envelope = AddressedEnvelope(remoteAddress: address, data: batch.buffer, metadata: metadata)
+            guard output.udpSegmentation == .unknown else {
+                channel.write(envelope, promise: nil)
+                continue
+            }
+            output.udpSegmentation = .probing
+            let promise = eventLoop.makePromise(of: Void.self)
+            let probed = NIOLoopBound(output, eventLoop: eventLoop)
+            let lost = UInt64(batch.packetCount)
+            promise.futureResult.whenComplete { [logger] result in
+                let output = probed.value
+                switch result {
+                case .success:
+                    output.udpSegmentation = .works
+                case .failure(let error):
+                    output.udpSegmentation = .refused
+                    output.statistics.packetsDropped += lost
+                    logger.notice("UDP segmentation offload refused on the path to a viewer; plain datagrams from now on",
+                                  metadata: ["session": "\(output.session.id)", "error": "\(error)"])
+                }
+            }
+            channel.write(envelope, promise: promise)
+        }
+        return track.datagramBatches.count
     }
 
     // MARK: - Viewers
@@ -244,9 +294,17 @@ public final class StreamHub: @unchecked Sendable {
             info.append(entry)
         }
         // A sender report right away lets the viewer put audio and video on one timeline
-        // from its first packets instead of after the first regular RTCP interval.
-        for output in session.outputs.values {
-            sendRTCP(to: output, track: tracks[output.trackIndex], goodbye: false)
+        // from its first packets instead of after the first regular RTCP interval. It goes
+        // out just after the PLAY response, which the caller writes when this returns: on an
+        // interleaved connection nothing may come before that response (clients that read the
+        // response first, such as rtsp_load and some NVRs, would take the report for garbage).
+        let outputs = NIOLoopBound(Array(session.outputs.values), eventLoop: eventLoop)
+        eventLoop.execute {
+            for output in outputs.value {
+                let track = self.tracks[output.trackIndex]
+                guard track.outputs.contains(where: { $0 === output }) else { continue }  // stopped meanwhile
+                self.sendRTCP(to: output, track: track, goodbye: false)
+            }
         }
         logger.info("viewer playing", metadata: ["session": "\(session.id)", "viewers": "\(viewerCount)"])
         return info

@@ -26,6 +26,9 @@ final class Track {
     var outputsByAddress: [SocketAddress: TrackOutput] = [:]
     /// Packets of the unit being sent (reused to avoid an allocation per unit).
     var packets: [ByteBuffer] = []
+    /// The same packets as UDP GSO batches, built on demand once per unit for all UDP viewers.
+    var datagramBatches: [DatagramBatch] = []
+    var datagramBatchesBuilt = false
     var lastInstant: MediaInstant?
     /// Audio: the RTP time the next unit will carry, for RTP-Info of a viewer joining now.
     var nextAudioTimestamp: UInt32?

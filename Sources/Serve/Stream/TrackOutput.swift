@@ -23,6 +23,13 @@ final class TrackOutput {
     var waitingForKeyFrame = true
     /// Set by the bitrate controller for a viewer whose path carries far less than the stream.
     var keyFramesOnly = false
+    /// Whether UDP segmentation offload works on the path to this viewer: the first segmented
+    /// write tells (a device without checksum offload refuses it with EIO); until then unknown.
+    var udpSegmentation: UDPSegmentation = .unknown
+
+    enum UDPSegmentation {
+        case unknown, probing, works, refused
+    }
     var statistics = ViewerStatistics()
     /// A multicast viewer's own SSRC, learnt from its first report to the group.
     var reporterSSRC: UInt32?
