@@ -223,7 +223,11 @@ func buildStream(
         initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
         timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random),
         h263Payload: videoTrack.h263Payload)
-    videoConfiguration.profile = video.rtcpProfile == .avpf ? .avpf : .avp
+    switch video.rtcpProfile {
+    case .auto: videoConfiguration.profile = .byClient
+    case .avp: videoConfiguration.profile = .avp
+    case .avpf: videoConfiguration.profile = .avpf
+    }
     videoConfiguration.bandwidthKbps = video.bitrateKbps
     switch video.retransmission {
     case .off: videoConfiguration.repair = .none

@@ -70,8 +70,9 @@ public struct VigilSettings: Sendable, Equatable {
         /// the lowest one.
         public var adaptivePolicy: AdaptivePolicy = .median
         /// The RTP profile the video is offered in. AVP plays everywhere; AVPF (RFC 4585) lets
-        /// ffmpeg and GStreamer send NACK and PLI at once, but live555 clients (VLC) skip it.
-        public var rtcpProfile: RTCPProfile = .avp
+        /// ffmpeg and GStreamer send NACK and PLI at once, but live555 clients (VLC) skip it;
+        /// `auto` offers AVPF to the clients known to take it.
+        public var rtcpProfile: RTCPProfile = .auto
         /// How lost video packets are repaired when a viewer sends a NACK.
         public var retransmission: Retransmission = .resend
         public init() {}
@@ -80,6 +81,8 @@ public struct VigilSettings: Sendable, Equatable {
     public typealias AdaptivePolicy = BitrateController.Policy
 
     public enum RTCPProfile: String, Sendable, Hashable, CaseIterable {
+        /// AVPF for ffmpeg and GStreamer (by User-Agent), AVP for everyone else.
+        case auto
         case avp
         case avpf
     }

@@ -56,7 +56,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "First multicast port (video; audio on +2; default 5004).") var multicastPort: Int?
     @Option(help: "Multicast TTL (1 = this network segment only).") var multicastTTL: Int?
     @Flag(help: "Refuse multicast SETUPs (461).") var noMulticast = false
-    @Option(help: "RTP profile for video: avp (every client) or avpf (RFC 4585 feedback at once; VLC skips it; default avp).")
+    @Option(help: "RTP profile for video: auto (default: avpf for ffmpeg and GStreamer, avp for others), avp (every client) or avpf (RFC 4585 feedback at once; VLC skips it).")
     var rtcpProfile: String?
     @Option(help: "Repair of lost video packets on NACK: off, resend, or rtx (RFC 4588 stream; default resend).") var retransmission: String?
     @Option(help: "Video codec: h264 (default), h263 (= h263-1998, RFC 4629), h263-2000 or h263-rfc2190 (RFC 2190, standard sizes).")
@@ -115,7 +115,7 @@ struct Run: AsyncParsableCommand {
         }
         if let multicastTTL { guard (1...255).contains(multicastTTL) else { throw ValidationError("--multicast-ttl must be 1...255") } }
         if let rtcpProfile {
-            guard VigilSettings.RTCPProfile(rawValue: rtcpProfile) != nil else { throw ValidationError("--rtcp-profile must be avp or avpf, got \(rtcpProfile)") }
+            guard VigilSettings.RTCPProfile(rawValue: rtcpProfile) != nil else { throw ValidationError("--rtcp-profile must be auto, avp or avpf, got \(rtcpProfile)") }
         }
         if let retransmission {
             guard VigilSettings.Retransmission(rawValue: retransmission) != nil else {
@@ -155,7 +155,7 @@ struct Run: AsyncParsableCommand {
         settings.video.profile = profile ?? "high"
         settings.video.keyFrameInterval = keyint
         settings.video.threads = threads ?? 0
-        settings.video.rtcpProfile = rtcpProfile.flatMap(VigilSettings.RTCPProfile.init(rawValue:)) ?? .avp
+        settings.video.rtcpProfile = rtcpProfile.flatMap(VigilSettings.RTCPProfile.init(rawValue:)) ?? .auto
         settings.video.retransmission = retransmission.flatMap(VigilSettings.Retransmission.init(rawValue:)) ?? .resend
         settings.video.codec = codec.flatMap(VigilSettings.VideoCodec.init(name:)) ?? .h264
         settings.video.adaptiveBitrate = adaptive != "off"

@@ -217,6 +217,13 @@ final class StreamHubTests: XCTestCase {
             "a=fmtp:99 apt=96;rtx-time=1000",
             "a=control:trackID=0",
         ])
+        let byClient = makeHub(profile: .byClient)
+        XCTAssertEqual(Self.videoLines(byClient.sessionDescription(serverAddress: "10.0.0.1", clientTakesAVPF: true).serialized()).first, "m=video 0 RTP/AVPF 96")
+        XCTAssertEqual(Self.videoLines(byClient.sessionDescription(serverAddress: "10.0.0.1", clientTakesAVPF: false).serialized()).first, "m=video 0 RTP/AVP 96")
+        XCTAssertTrue(TrackConfiguration.Profile.takesAVPF(userAgent: "Lavf/59.27.100"))
+        XCTAssertTrue(TrackConfiguration.Profile.takesAVPF(userAgent: "GStreamer/1.22.0"))
+        XCTAssertFalse(TrackConfiguration.Profile.takesAVPF(userAgent: "LibVLC/3.0.18 (LIVE555 Streaming Media v2022.10.01)"))
+        XCTAssertFalse(TrackConfiguration.Profile.takesAVPF(userAgent: nil))
         let plain = Self.videoLines(makeHub(repair: .none).sessionDescription(serverAddress: "10.0.0.1").serialized())
         XCTAssertEqual(plain.first, "m=video 0 RTP/AVP 96")
         XCTAssertFalse(plain.contains("a=rtcp-fb:96 nack"), "no NACK offered when nothing is repaired")

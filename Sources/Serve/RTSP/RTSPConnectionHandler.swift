@@ -122,7 +122,8 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             return
         }
         let address = channel.localAddress?.ipAddress ?? "0.0.0.0"
-        let sdp = hub.sessionDescription(serverAddress: address).serialized()
+        let takesAVPF = TrackConfiguration.Profile.takesAVPF(userAgent: request.headers["User-Agent"])
+        let sdp = hub.sessionDescription(serverAddress: address, clientTakesAVPF: takesAVPF).serialized()
         var headers = RTSPHeaders()
         headers.add(name: "Content-Base", value: target.base(forStreamPath: hub.path))
         headers.add(name: "Content-Type", value: "application/sdp")

@@ -19,6 +19,27 @@ public struct TrackConfiguration: Sendable, Hashable {
         /// RFC 4585: receivers may send feedback early (NACK, PLI within an RTT). Clients built
         /// on live555 (VLC, many NVRs) skip media sections in this profile.
         case avpf = "RTP/AVPF"
+        /// AVPF to clients known to take it (ffmpeg, GStreamer), AVP to everyone else: RTSP
+        /// has no offer/answer, so the DESCRIBE answer is chosen by the client's User-Agent.
+        case byClient = "auto"
+
+        /// The `m=` line's proto for a client that does or does not take AVPF.
+        public func proto(clientTakesAVPF: Bool) -> String {
+            switch self {
+            case .avp: return Self.avp.rawValue
+            case .avpf: return Self.avpf.rawValue
+            case .byClient: return clientTakesAVPF ? Self.avpf.rawValue : Self.avp.rawValue
+            }
+        }
+
+        /// Whether the client that sent `userAgent` plays RTP/AVPF media sections and sends
+        /// early feedback: ffmpeg (`Lavf/…`, rtsp.c takes `/AVPF` and then sends NACK and PLI)
+        /// and GStreamer's rtspsrc (`GStreamer/…`). live555 (`LibVLC/… (LIVE555 …)`) parses
+        /// only `RTP/AVP` lines; unknown clients get what every client takes.
+        public static func takesAVPF(userAgent: String?) -> Bool {
+            guard let userAgent else { return false }
+            return userAgent.hasPrefix("Lavf") || userAgent.hasPrefix("GStreamer")
+        }
     }
 
     /// How the track answers a generic NACK (RFC 4585 §6.2.1).

@@ -6,7 +6,7 @@ extension StreamHub {
     ///
     /// `c=IN IP4 0.0.0.0` because the address is negotiated by SETUP, not announced here
     /// (RFC 2326 C.1.7); `a=control:*` makes the Content-Base the aggregate control URL.
-    func sessionDescription(serverAddress: String) -> SessionDescription {
+    func sessionDescription(serverAddress: String, clientTakesAVPF: Bool = false) -> SessionDescription {
         let isIPv6 = serverAddress.contains(":")
         let media = tracks.map { track -> MediaDescription in
             let config = track.configuration
@@ -38,7 +38,7 @@ extension StreamHub {
             }
             attributes.append(SDPAttribute(name: "control", value: Track.control(track.index)))
             return MediaDescription(
-                media: config.kind.rawValue, port: 0, proto: config.profile.rawValue, formats: formats,
+                media: config.kind.rawValue, port: 0, proto: config.profile.proto(clientTakesAVPF: clientTakesAVPF), formats: formats,
                 bandwidths: config.bandwidthKbps.map { [SDPBandwidth(type: "AS", value: $0)] } ?? [],
                 attributes: attributes)
         }

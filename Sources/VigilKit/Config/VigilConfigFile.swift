@@ -162,7 +162,7 @@ public enum VigilConfigFile {
             video.adaptivePolicy = VigilSettings.AdaptivePolicy(rawValue: policy) ?? .median
         }
         if let profile = table.choice("rtcp_profile", VigilSettings.RTCPProfile.allCases.map(\.rawValue)) {
-            video.rtcpProfile = VigilSettings.RTCPProfile(rawValue: profile) ?? .avp
+            video.rtcpProfile = VigilSettings.RTCPProfile(rawValue: profile) ?? .auto
         }
         if let repair = table.choice("retransmission", VigilSettings.Retransmission.allCases.map(\.rawValue)) {
             video.retransmission = VigilSettings.Retransmission(rawValue: repair) ?? .resend
