@@ -16,19 +16,21 @@ public struct RetransmissionPacketizer: Sendable {
     /// The original sequence number field that starts the payload.
     public static let originalSequenceNumberSize = 2
 
-    public let payloadType: UInt8
-    public let ssrc: UInt32
-    public private(set) var nextSequenceNumber: UInt16
-    public private(set) var packetCount: UInt32 = 0
-    public private(set) var octetCount: UInt32 = 0
+    private var sequencer: RTPPacketSequencer
+
+    public var payloadType: UInt8 { sequencer.payloadType }
+    public var ssrc: UInt32 { sequencer.ssrc }
+    public var nextSequenceNumber: UInt16 { sequencer.nextSequenceNumber }
+    public var packetCount: UInt32 { sequencer.packetCount }
+    public var octetCount: UInt32 { sequencer.octetCount }
     /// Bytes left free in front of each packet (for the interleaved frame header).
-    public let headroom: Int
+    public var headroom: Int { sequencer.headroom }
 
     public init(payloadType: UInt8, ssrc: UInt32, initialSequenceNumber: UInt16, headroom: Int = 0) {
-        self.payloadType = payloadType
-        self.ssrc = ssrc
-        self.nextSequenceNumber = initialSequenceNumber
-        self.headroom = headroom
+        // No MTU of its own: a retransmission is its original plus the two OSN bytes.
+        self.sequencer = RTPPacketSequencer(
+            payloadType: payloadType, ssrc: ssrc, initialSequenceNumber: initialSequenceNumber,
+            mtu: Int(UInt16.max), headroom: headroom)
     }
 
     /// The retransmission of `original` (a whole RTP packet as sent), or nil if it does not
@@ -36,19 +38,11 @@ public struct RetransmissionPacketizer: Sendable {
     /// original would also be kept, but Vigil's packets carry none.
     public mutating func retransmission(of original: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
         guard let packet = try? RTPPacket(parsing: original) else { return nil }
-        var buffer = allocator.buffer(
-            capacity: headroom + RTPHeader.size + Self.originalSequenceNumberSize + packet.payload.readableBytes)
-        buffer.moveWriterIndex(forwardBy: headroom)
-        buffer.moveReaderIndex(forwardBy: headroom)
-        RTPHeader(
-            marker: packet.header.marker, payloadType: payloadType, sequenceNumber: nextSequenceNumber,
-            timestamp: packet.header.timestamp, ssrc: ssrc
-        ).write(into: &buffer)
+        var buffer = sequencer.startPacket(
+            payloadSize: Self.originalSequenceNumberSize + packet.payload.readableBytes,
+            marker: packet.header.marker, timestamp: packet.header.timestamp, allocator: allocator)
         buffer.writeInteger(packet.header.sequenceNumber)
         buffer.writeImmutableBuffer(packet.payload)
-        nextSequenceNumber &+= 1
-        packetCount &+= 1
-        octetCount &+= UInt32(Self.originalSequenceNumberSize + packet.payload.readableBytes)
         return buffer
     }
 
