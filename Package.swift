@@ -91,29 +91,33 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Seeded randomness for the test targets: one generator, one way to replay a seed.
+        .target(name: "TestSeeds", path: "Tests/TestSeeds"),
+
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
         .testTarget(
             name: "CaptureTests",
             dependencies: ["Capture", "MediaCore", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "EncodeTests", dependencies: ["Encode", "Capture", "MediaCore"]),
+        .testTarget(name: "EncodeTests", dependencies: ["Encode", "Capture", "MediaCore", "TestSeeds"]),
         .testTarget(
             name: "ServeWireTests",
-            dependencies: ["ServeWire", "MediaCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ServeWire", "MediaCore", "TestSeeds", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "ServeTests",
             dependencies: [
-                "Serve", "ServeWire", "MediaCore",
+                "Serve", "ServeWire", "MediaCore", "TestSeeds",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "VigilTests",
             dependencies: [
-                "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode",
+                "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode", "TestSeeds",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

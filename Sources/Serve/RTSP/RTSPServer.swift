@@ -96,9 +96,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
                 .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(RTSPInboundDecoder()),
-                            RTSPConnectionHandler(server: state))
+                        try channel.pipeline.syncOperations.configureRTSPServerPipeline(server: state)
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
@@ -203,5 +201,14 @@ public final class RTSPServer: Service, @unchecked Sendable {
         try await eventLoop.submit {
             Dictionary(uniqueKeysWithValues: self.hubs.map { ($0.path, $0.viewerCount) })
         }.get()
+    }
+}
+
+extension ChannelPipeline.SynchronousOperations {
+    /// The handlers of one RTSP connection: bytes to requests and interleaved frames, then the
+    /// answers. The listener installs them on every accepted connection, and the tests on an
+    /// `EmbeddedChannel`, so both run the same pipeline.
+    func configureRTSPServerPipeline(server: RTSPServerState) throws {
+        try addHandlers(ByteToMessageHandler(RTSPInboundDecoder()), RTSPConnectionHandler(server: server))
     }
 }
