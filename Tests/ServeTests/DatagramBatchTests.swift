@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import Serve
+import TestSeeds
 
 /// `DatagramBatch.make`: the kernel cuts each batch every `segmentSize` bytes, so every batch
 /// must be equal-size packets with at most one shorter packet last, and cutting must give the
@@ -33,7 +34,8 @@ final class DatagramBatchTests: XCTestCase {
 
     /// Seeded random units: the invariant holds and every batch obeys the kernel's limits.
     func testRandomUnitsCutBackToTheirPackets() {
-        var generator = SplitMix64(seed: 0x7155)
+        let seed = TestSeed.value(default: 0x7155)
+        var generator = SeededRandom(seed: seed)
         for _ in 0..<500 {
             let sizes = (0..<Int.random(in: 1...120, using: &generator)).map { _ in
                 Bool.random(using: &generator) ? 1400 : Int.random(in: 13...1400, using: &generator)
@@ -41,7 +43,7 @@ final class DatagramBatchTests: XCTestCase {
             let packets = Self.packets(sizes)
             var batches: [DatagramBatch] = []
             DatagramBatch.make(from: packets, allocator: ByteBufferAllocator(), into: &batches)
-            XCTAssertEqual(Self.cut(batches), packets, "sizes \(sizes)")
+            XCTAssertEqual(Self.cut(batches), packets, "sizes \(sizes), \(TestSeed.describe(seed))")
             for batch in batches {
                 XCTAssertLessThanOrEqual(batch.packetCount, DatagramBatch.maxSegments)
                 XCTAssertLessThanOrEqual(batch.buffer.readableBytes, DatagramBatch.maxBytes)
@@ -73,17 +75,4 @@ final class DatagramBatchTests: XCTestCase {
     }
 
     static func cut(_ batches: [DatagramBatch]) -> [ByteBuffer] { batches.flatMap { cut($0) } }
-}
-
-/// A small seeded generator, so a failing case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -49,7 +49,10 @@ final class StreamHubTests: XCTestCase {
         let header = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))
         XCTAssertEqual(Array(header.readableBytesView.prefix(2)), [0x24, 0x01])
         let report = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))
-        guard case .senderReport(let sr) = try RTCPCompound.parse(report).first else { return session }
+        guard case .senderReport(let sr) = try RTCPCompound.parse(report).first else {
+            XCTFail("the first RTCP packet after PLAY is a sender report (RFC 3550 §6.4.1): \(report.readableBytesView.map { $0 })")
+            return session
+        }
         XCTAssertEqual(sr.ssrc, 0x1111_1111)
         return session
     }

@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import ServeWire
+import TestSeeds
 
 /// Byte-exact vectors for both H.263 payload formats, shared by packetizer and depacketizer,
 /// and seeded round trips.
@@ -197,7 +198,8 @@ final class H263PacketizerTests: XCTestCase {
     /// code) at random MTUs: both formats give back exactly the bytes they were given, every
     /// packet within the MTU (mode A: unless one segment alone is larger), marker only last.
     func testSeededRoundTripsThroughBothFormats() throws {
-        var state: UInt64 = 0xC0FF_EE00
+        let seed = TestSeed.value(default: 0xC0FF_EE00)
+        var state = seed
         func next(_ bound: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int((state >> 33) % UInt64(bound))
@@ -225,7 +227,7 @@ final class H263PacketizerTests: XCTestCase {
                     XCTAssertEqual(packet.getInteger(at: 1, as: UInt8.self)! & 0x80 != 0, i == packets.count - 1)
                     if let picture = try depacketizer.push(RTPPacket(parsing: packet)) { pictures.append(picture) }
                 }
-                XCTAssertEqual(pictures, [parts.flatMap { $0 }], "round \(round) \(format) mtu \(mtu)")
+                XCTAssertEqual(pictures, [parts.flatMap { $0 }], "round \(round) \(format) mtu \(mtu), \(TestSeed.describe(seed))")
             }
         }
     }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import ServeWire
+import TestSeeds
 
 final class NTPTimestampTests: XCTestCase {
     func testKnownUnixTimes() {
@@ -33,10 +34,11 @@ final class NTPTimestampTests: XCTestCase {
     }
 
     func testUnixNanosecondsRoundTrip() {
-        var generator = SeededGenerator(seed: 7)
+        let seed = TestSeed.value(default: 7)
+        var generator = SeededRandom(seed: seed)
         for _ in 0..<200 {
             let nanos = Int64.random(in: 0...2_000_000_000_000_000_000, using: &generator)
-            XCTAssertEqual(NTPTimestamp(unixNanoseconds: nanos).unixNanoseconds, nanos)
+            XCTAssertEqual(NTPTimestamp(unixNanoseconds: nanos).unixNanoseconds, nanos, TestSeed.describe(seed))
         }
     }
 }

@@ -11,24 +11,6 @@ extension ByteBuffer {
     var bytes: [UInt8] { getBytes(at: readerIndex, length: readableBytes) ?? [] }
 }
 
-/// A small deterministic generator (SplitMix64) for seeded random round trips: a failing seed
-/// reproduces exactly and can become a named vector.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Real parameter sets from x264 core 164 (libx264 0.164.3095, Debian 12) via ffmpeg 5.1:
 /// `-profile:v baseline -level 3.0`, 640×480, yuv420p.
 enum X264Baseline {

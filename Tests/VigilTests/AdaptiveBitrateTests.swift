@@ -25,7 +25,9 @@ final class AdaptiveBitrateTests: XCTestCase {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
         let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
-        for _ in 0..<8 {
+        // A report every 400 ms (a receiver's pace) until the encoder follows, or 15 s.
+        let deadline = Date(timeIntervalSinceNow: 15)
+        while fixture.vigil.pipeline.videoEncoder.currentBitrateKbps >= start * 3 / 4, Date() < deadline {
             try await sendReport(viewer, fractionLost: 77)  // 30 %
             try await Task.sleep(nanoseconds: 400_000_000)
         }
@@ -43,11 +45,23 @@ final class AdaptiveBitrateTests: XCTestCase {
         var viewers: [TestViewer] = []
         for _ in 0..<3 { viewers.append(try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)) }
         let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
-        for _ in 0..<10 {
+        // Reports every 300 ms: ten rounds at least (3 s, past the controller's 2 s hold), then
+        // until the lossy viewer is switched to key frames only, or 15 s.
+        func lossyIsKeyFramesOnly() async throws -> Bool {
+            let stats = try await fixture.vigil.hub.viewerSnapshots().first { $0.track == 0 && $0.session == viewers[0].session }?.statistics
+            return stats?.keyFramesOnly == true && (stats?.picturesSkipped ?? 0) > 0
+        }
+        let deadline = Date(timeIntervalSinceNow: 15)
+        var rounds = 0
+        while true {
             try await sendReport(viewers[0], fractionLost: 128)  // 50 %
             try await sendReport(viewers[1], fractionLost: 0)
             try await sendReport(viewers[2], fractionLost: 0)
             try await Task.sleep(nanoseconds: 300_000_000)
+            rounds += 1
+            guard rounds >= 10 else { continue }
+            if Date() >= deadline { break }
+            if try await lossyIsKeyFramesOnly() { break }
         }
         XCTAssertEqual(fixture.vigil.pipeline.videoEncoder.currentBitrateKbps, start, "clean viewers keep the rate")
         let snapshots = try await fixture.vigil.hub.viewerSnapshots().filter { $0.track == 0 }

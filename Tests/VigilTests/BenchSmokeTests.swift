@@ -16,8 +16,7 @@ final class BenchSmokeTests: XCTestCase {
     func testSmokeRunWritesEveryScenario() throws {
         // `swift test` holds the build directory, so the bench cannot build its release
         // binary here: it gets the debug one this test run has just built.
-        let binary = Self.root.appendingPathComponent(".build/debug/vigil")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "vigil binary not built at \(binary.path)")
+        let binary = try TestEnvironment.vigilBinary()
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-smoke-\(UUID().uuidString).md")
         defer { try? FileManager.default.removeItem(at: out) }
 

@@ -7,7 +7,7 @@ final class CommandLineTests: XCTestCase {
     var binary: String { ExecutableTests.binary.path }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "vigil binary not built")
+        _ = try TestEnvironment.vigilBinary()
     }
 
     func testEverySubcommandHasHelp() throws {

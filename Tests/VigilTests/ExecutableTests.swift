@@ -7,11 +7,8 @@ import XCTest
 /// The `vigil` binary itself: with no arguments beyond a port it serves the synthetic source,
 /// prints the URL, and on SIGTERM/SIGINT says BYE to its viewers and exits 0.
 final class ExecutableTests: XCTestCase {
-    static var binary: URL {
-        // Tests/VigilTests/ExecutableTests.swift → package root → .build/debug/vigil
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/vigil")
-    }
+    /// This build's `vigil` (see `TestEnvironment.binDirectory`).
+    static var binary: URL { TestEnvironment.binDirectory.appendingPathComponent("vigil") }
 
     func testSIGTERMShutsDownGracefully() async throws {
         try await runAndStop(signal: SIGTERM)
@@ -22,53 +19,30 @@ final class ExecutableTests: XCTestCase {
     }
 
     private func runAndStop(signal: Int32) async throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.binary.path), "vigil binary not built at \(Self.binary.path)")
-        let port = 20_000 + Int.random(in: 0..<10_000)
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = [
-            "--port", "\(port)", "--host", "127.0.0.1", "--udp-port-base", "\(40_000 + Int.random(in: 0..<5000) * 2)",
+        let binary = try TestEnvironment.vigilBinary()
+        // Port 0: the kernel picks a free one and the daemon prints it; a port drawn at random
+        // here could be taken.
+        let daemon = try DaemonProcess(binary: binary, arguments: [
+            "--port", "0", "--host", "127.0.0.1", "--udp-port-base", "\(40_000 + Int.random(in: 0..<5000) * 2)",
             "--width", "320", "--height", "240", "--bitrate", "400", "--log-level", "warning", "--http-port", "0",
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
+        ])
+        defer { if daemon.process.isRunning { daemon.signal(SIGKILL) } }
         // The URL is printed once the listener is bound.
-        let printed = LockedBox("")
-        let reader = Thread {
-            let handle = out.fileHandleForReading
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                printed.mutate { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
-        reader.start()
+        let port = try await daemon.waitForStdout(#"Vigil serving rtsp://127\.0\.0\.1:(\d+)/live"#, timeout: 15)
         let url = "rtsp://127.0.0.1:\(port)/live"
-        let deadline = Date(timeIntervalSinceNow: 15)
-        while Date() < deadline && !printed.value.contains(url) { try await Task.sleep(nanoseconds: 50_000_000) }
-        XCTAssertTrue(printed.value.contains("Vigil serving \(url)"), "printed: \(printed.value)")
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let viewer = try await TestViewer.start(port: port, url: url, transport: .udp, group: group)
-        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let viewer = try await TestViewer.start(port: Int(port)!, url: url, transport: .udp, group: group)
+        await waitUntil { viewer.rtpPackets(track: 0).count > 10 && !viewer.rtpPackets(track: 1).isEmpty }
         XCTAssertGreaterThan(viewer.rtpPackets(track: 0).count, 10)
 
-        kill(process.processIdentifier, signal)
-        let exitDeadline = Date(timeIntervalSinceNow: 10)
-        while process.isRunning && Date() < exitDeadline { try await Task.sleep(nanoseconds: 50_000_000) }
-        XCTAssertFalse(process.isRunning, "exited after the signal")
-        XCTAssertEqual(process.terminationStatus, 0)
-        try await Task.sleep(nanoseconds: 100_000_000)
+        daemon.signal(signal)
+        let exit = try await daemon.waitForExit(timeout: 10)
+        XCTAssertEqual(exit, 0, "exited 0 after the signal: \(daemon.stderr.value)")
+        // The BYEs were sent before the exit; they may still be on their way through this loop.
+        await waitUntil(timeout: 5) { (0..<2).allSatisfy { !viewer.goodbyes(track: $0).isEmpty } }
         for track in 0..<2 {
-            let byes = viewer.rtcpPackets(track: track).flatMap { $0 }.filter {
-                if case .goodbye = $0 { return true }
-                return false
-            }
-            XCTAssertEqual(byes.count, 1, "BYE on track \(track)")
+            XCTAssertEqual(viewer.goodbyes(track: track).count, 1, "BYE on track \(track)")
         }
         await viewer.close()
         try await group.shutdownGracefully()

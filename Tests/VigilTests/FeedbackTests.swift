@@ -9,7 +9,10 @@ import XCTest
 /// packets again (RFC 4585, RFC 5104).
 final class FeedbackTests: XCTestCase {
     func testPLIAndFIRBringAKeyFrame() async throws {
-        let fixture = try await VigilFixture()
+        // Regular key frames 20 s apart: any key frame within seconds of a request answers it.
+        var settings = VigilFixture.smallSettings()
+        settings.video.keyFrameInterval = 600
+        let fixture = try await VigilFixture(settings: settings)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
         let ssrc = try XCTUnwrap(viewer.tracks[0].ssrc)
@@ -18,15 +21,16 @@ final class FeedbackTests: XCTestCase {
             FeedbackMessage.pictureLossIndication(sender: 0xABCD, mediaSource: ssrc),
             .fullIntraRequest(sender: 0xABCD, requests: [.init(ssrc: ssrc, sequenceNumber: 1)]),
         ] {
-            // Past the join's own key frame and the 500 ms rate limit.
+            // Past the join's own key frame and the 500 ms rate limit (a lower bound: a slower
+            // machine only waits longer).
+            await waitUntil { viewer.rtpPackets(track: 0).contains(where: FanOutTests.startsKeyFrame) }
             try await Task.sleep(nanoseconds: 700_000_000)
             let before = viewer.rtpPackets(track: 0).count
             var buffer = ByteBuffer()
             RTCPCompound.write([.receiverReport(ReceiverReport(ssrc: 0xABCD, reports: [])), message.packet], into: &buffer)
             try await viewer.tracks[0].rtcp!.send(buffer, to: ports.upperBound)
-            try await Task.sleep(nanoseconds: 300_000_000)
-            let after = Array(viewer.rtpPackets(track: 0)[before...])
-            XCTAssertTrue(after.contains(where: FanOutTests.startsKeyFrame), "\(message): a key frame within 300 ms (regular interval is 2 s)")
+            let answered = await waitUntil(timeout: 5) { viewer.rtpPackets(track: 0)[before...].contains(where: FanOutTests.startsKeyFrame) }
+            XCTAssertTrue(answered, "\(message): a key frame (the next regular one is 20 s away)")
         }
         let stats = try await fixture.vigil.hub.viewerSnapshots().first { $0.track == 0 }?.statistics
         XCTAssertEqual(stats?.keyFrameRequests, 2)
@@ -40,7 +44,7 @@ final class FeedbackTests: XCTestCase {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let asking = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
         let other = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .tcp, group: group)
-        try await Task.sleep(nanoseconds: 800_000_000)
+        await waitUntil { asking.rtpPackets(track: 0).count > 20 }
         let received = asking.rtpPackets(track: 0)
         XCTAssertGreaterThan(received.count, 20)
         let wanted = [received[3], received[4], received[10]]
@@ -50,12 +54,14 @@ final class FeedbackTests: XCTestCase {
         RTCPCompound.write([.receiverReport(ReceiverReport(ssrc: 0xBEEF, reports: [])), nack.packet], into: &buffer)
         let otherBefore = other.rtpPackets(track: 0)
         try await asking.tracks[0].rtcp!.send(buffer, to: asking.tracks[0].serverPorts!.upperBound)
-        try await Task.sleep(nanoseconds: 300_000_000)
+        func copies(_ packet: RTPPacket) -> [RTPPacket] {
+            asking.rtpPackets(track: 0).filter { $0.header.sequenceNumber == packet.header.sequenceNumber }
+        }
+        await waitUntil { wanted.allSatisfy { copies($0).count >= 2 } }
 
         for packet in wanted {
-            let copies = asking.rtpPackets(track: 0).filter { $0.header.sequenceNumber == packet.header.sequenceNumber }
-            XCTAssertEqual(copies.count, 2, "seq \(packet.header.sequenceNumber) sent again")
-            XCTAssertEqual(copies.last, packet, "byte for byte the packet that was lost")
+            XCTAssertEqual(copies(packet).count, 2, "seq \(packet.header.sequenceNumber) sent again")
+            XCTAssertEqual(copies(packet).last, packet, "byte for byte the packet that was lost")
         }
         let otherAfter = other.rtpPackets(track: 0)
         XCTAssertEqual(sequenceGaps(Array(otherAfter.dropFirst(max(0, otherBefore.count - 1)))), 0, "the other viewer got no resends")
@@ -74,18 +80,15 @@ final class ViewerByeTests: XCTestCase {
         let fixture = try await VigilFixture()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
-        try await Task.sleep(nanoseconds: 500_000_000)
+        await waitUntil { viewer.pictures() > 5 }
         var buffer = ByteBuffer()
         RTCPCompound.write([
             .receiverReport(ReceiverReport(ssrc: 0x7777, reports: [])), .goodbye(Goodbye(ssrcs: [0x7777], reason: "leaving")),
         ], into: &buffer)
         try await viewer.tracks[0].rtcp!.send(buffer, to: viewer.tracks[0].serverPorts!.upperBound)
-        try await Task.sleep(nanoseconds: 300_000_000)
-        let count = viewer.rtpPackets(track: 0).count + viewer.rtpPackets(track: 1).count
-        try await Task.sleep(nanoseconds: 500_000_000)
-        XCTAssertEqual(viewer.rtpPackets(track: 0).count + viewer.rtpPackets(track: 1).count, count, "nothing after the BYE")
-        let viewers = try await fixture.vigil.hub.viewerSnapshots()
-        XCTAssertTrue(viewers.isEmpty)
+        let gone = try await waitUntil { try await fixture.vigil.hub.viewerSnapshots().isEmpty }
+        XCTAssertTrue(gone, "the BYE ended the viewer's session")
+        try await assertNothingMoreArrives(from: fixture.vigil.hub, at: viewer)
         await viewer.close()
         try await fixture.stop()
         try await group.shutdownGracefully()

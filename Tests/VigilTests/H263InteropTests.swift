@@ -50,7 +50,9 @@ final class H263InteropTests: XCTestCase {
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
         let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
         XCTAssertEqual(fixture.vigil.pipeline.videoEncoder.codec, .h263)
-        for _ in 0..<8 {
+        // A report every 400 ms (a receiver's pace) until the encoder follows, or 15 s.
+        let deadline = Date(timeIntervalSinceNow: 15)
+        while fixture.vigil.pipeline.videoEncoder.currentBitrateKbps >= start * 3 / 4, Date() < deadline {
             let ssrc = try XCTUnwrap(viewer.tracks[0].ssrc)
             var buffer = ByteBuffer()
             let block = ReceptionReport(

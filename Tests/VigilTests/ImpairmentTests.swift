@@ -11,7 +11,7 @@ final class ImpairmentTests: XCTestCase {
     var link: ImpairedLink?
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(ImpairedLink.isAvailable, "needs root, ip, tc and nft (Scripts/install-deps --test)")
+        try TestEnvironment.require(ImpairedLink.isAvailable, "needs root, ip, tc and nft (Scripts/install-deps --test)")
         link = try ImpairedLink()
     }
 
@@ -61,44 +61,53 @@ final class ImpairmentTests: XCTestCase {
         ]
     }
 
-    func testGStreamerViewerDecodesNearlyEveryPictureThroughFivePercentLossWithRetransmission() async throws {
+    /// One viewer through the same 5 % loss twice in this test: with `repair` and with repair
+    /// off (the baseline, measured here and now rather than quoted from an earlier run, so that
+    /// "repair helps" is a comparison on this machine, this kernel and this client version).
+    func lossRun(
+        _ name: String, repair: VigilSettings.Retransmission, viewer: (String) -> [String]
+    ) async throws -> (repaired: PictureCheck.Result, baseline: PictureCheck.Result, resent: UInt64, nacks: UInt64) {
         try link!.dropUDP(permille: 50)
-        let (result, resent, nacks) = try await play(settings(repair: .rtx, profile: .auto), viewer: gstreamer)
+        let (repaired, resent, nacks) = try await play(settings(repair: repair, profile: .auto), viewer: viewer)
         let dropped = try link!.droppedUDP()
-        print("5 % loss, GStreamer, RFC 4588 rtx: \(result); NACKs \(nacks), packets resent \(resent), dropped \(dropped)")
+        let (baseline, baselineResent, _) = try await play(settings(repair: .off, profile: .auto), viewer: viewer)
+        print("5 % loss, \(name): repaired (\(repair)) \(repaired); NACKs \(nacks), packets resent \(resent), dropped \(dropped)")
+        print("5 % loss, \(name): no repair \(baseline)")
         XCTAssertGreaterThan(dropped.inbound, 50, "the link really lost packets")
-        XCTAssertGreaterThan(nacks, 0)
-        XCTAssertGreaterThan(resent, 0)
-        XCTAssertGreaterThan(result.expected, Self.seconds * 30 / 2)
-        XCTAssertGreaterThanOrEqual(result.intactRatio, 0.99, "\(result)")
+        XCTAssertEqual(baselineResent, 0, "repair off resends nothing")
+        XCTAssertGreaterThan(repaired.expected, Self.seconds * 30 / 2)
+        XCTAssertGreaterThan(baseline.expected, Self.seconds * 30 / 2)
+        // Without repair the loss must show, or the comparison says nothing.
+        XCTAssertLessThan(baseline.intactRatio, 0.95, "no repair: \(baseline)")
+        return (repaired, baseline, resent, nacks)
     }
 
+    /// RFC 4588 retransmission to a client that asks again when a repair is lost: every
+    /// picture whole, and at most a fifth of the baseline's damage (in practice none).
+    func testGStreamerViewerDecodesNearlyEveryPictureThroughFivePercentLossWithRetransmission() async throws {
+        let run = try await lossRun("GStreamer", repair: .rtx, viewer: gstreamer)
+        XCTAssertGreaterThan(run.nacks, 0)
+        XCTAssertGreaterThan(run.resent, 0)
+        XCTAssertGreaterThanOrEqual(run.repaired.intactRatio, 0.99, "\(run.repaired)")
+        XCTAssertLessThanOrEqual(1 - run.repaired.intactRatio, (1 - run.baseline.intactRatio) / 5, "repaired \(run.repaired), baseline \(run.baseline)")
+    }
+
+    /// Plain resends (RFC 4585 generic NACK) to ffmpeg, which asks once per hole and never
+    /// again: when its NACK or the resend is lost (about one hole in ten at 5 % each way) the
+    /// picture stays damaged until the next key frame, up to 2 s. So this shows the repair
+    /// working against the same loss unrepaired, measured in the same test: at most half the
+    /// baseline's damage (seen: 0–10 % damaged against 55–60 %), and at least 60 % whole.
     func testFFmpegViewerNACKsAndGetsPlainResends() async throws {
-        try link!.dropUDP(permille: 50)
-        let (result, resent, nacks) = try await play(settings(repair: .resend, profile: .auto)) { url in
+        let run = try await lossRun("ffmpeg", repair: .resend) { url in
             [
                 "/usr/bin/ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "udp", "-max_delay", "400000",
                 "-t", "\(Self.seconds - 2)", "-i", url, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "gray", "-",
             ]
         }
-        print("5 % loss, ffmpeg, plain resend: \(result); NACKs \(nacks), packets resent \(resent)")
-        XCTAssertGreaterThan(nacks, 0, "ffmpeg, offered RTP/AVPF by its User-Agent, sends generic NACKs")
-        XCTAssertGreaterThan(resent, 0)
-        // ffmpeg asks once per hole and never again: when its NACK or the resend is lost (about
-        // one hole in ten at 5 % each way) the picture stays damaged until the next key frame,
-        // up to 2 s. So this run shows the repair working, not the ≥ 99 % (GStreamer retries,
-        // and carries that check): clearly better than the same loss unrepaired (about 40 %
-        // whole in `testWithoutRepairTheSameLossDamagesPictures`).
-        XCTAssertGreaterThanOrEqual(result.intactRatio, 0.6, "\(result)")
-    }
-
-    /// The same loss with repair switched off: the check above would have failed.
-    func testWithoutRepairTheSameLossDamagesPictures() async throws {
-        try link!.dropUDP(permille: 50)
-        let (result, resent, _) = try await play(settings(repair: .off, profile: .avpf), viewer: gstreamer)
-        print("5 % loss, GStreamer, no repair: \(result)")
-        XCTAssertEqual(resent, 0)
-        XCTAssertLessThan(result.intactRatio, 0.95, "\(result)")
+        XCTAssertGreaterThan(run.nacks, 0, "ffmpeg, offered RTP/AVPF by its User-Agent, sends generic NACKs")
+        XCTAssertGreaterThan(run.resent, 0)
+        XCTAssertGreaterThanOrEqual(run.repaired.intactRatio, 0.6, "\(run.repaired)")
+        XCTAssertLessThanOrEqual(1 - run.repaired.intactRatio, (1 - run.baseline.intactRatio) / 2, "repaired \(run.repaired), baseline \(run.baseline)")
     }
 
     /// A 1 Mbit/s bottleneck with a 2 Mbit/s stream of hard-to-compress pictures: from the

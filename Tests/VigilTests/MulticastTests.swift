@@ -8,8 +8,8 @@ final class MulticastTests: XCTestCase {
     var namespace = ""
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "network namespaces need root")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: ExecutableTests.binary.path), "vigil binary not built")
+        try TestEnvironment.require(getuid() == 0, "network namespaces need root")
+        _ = try TestEnvironment.vigilBinary()
         namespace = "vigil-mc-\(getpid())"
         for command in [
             ["ip", "netns", "add", namespace],
@@ -41,14 +41,21 @@ final class MulticastTests: XCTestCase {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-multicast-\(getpid()).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
-        server.standardOutput = FileHandle.nullDevice
+        let printed = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-multicast-\(getpid()).out")
+        FileManager.default.createFile(atPath: printed.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: printed) }
+        server.standardOutput = try FileHandle(forWritingTo: printed)
         server.standardError = try FileHandle(forWritingTo: log)
         try server.run()
         defer {
             server.interrupt()
             server.waitUntilExit()
         }
-        Thread.sleep(forTimeInterval: 1.5)
+        // Until the listener is bound (it prints the URL then).
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while Date() < deadline, !((try? String(contentsOf: printed, encoding: .utf8)) ?? "").contains("Vigil serving rtsp://") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         let url = "rtsp://10.99.0.1:8554/live"
 
         // Two viewers at once, each decoding 4 s: ffmpeg sends a receiver report per ~280 kB.
@@ -80,9 +87,10 @@ final class MulticastTests: XCTestCase {
         let heard = logText.split(separator: "\n").filter { $0.contains("multicast viewer reports to the group") && $0.contains("track=0") }
         XCTAssertEqual(Set(heard.compactMap { $0.split(separator: " ").first { $0.hasPrefix("session=") } }).count, 1, "the viewers' reports heard:\n\(heard.joined(separator: "\n"))")
 
-        // After both have left (TEARDOWN), nothing is sent to the group.
-        Thread.sleep(forTimeInterval: 0.5)
-        let listener = try runProcess("/usr/sbin/ip", inNamespace([
+        // After both have left (TEARDOWN), nothing is sent to the group: within 10 s the group
+        // falls silent, and stays so for 1.5 s.
+        func listen() throws -> ProcessResult {
+            try runProcess("/usr/sbin/ip", inNamespace([
             "/usr/bin/python3", "-c", """
             import socket, struct, time
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -93,7 +101,13 @@ final class MulticastTests: XCTestCase {
                 except socket.timeout: pass
             print(n)
             """,
-        ]), timeout: 10)
+            ]), timeout: 10)
+        }
+        var listener = try listen()
+        let silentBy = Date(timeIntervalSinceNow: 10)
+        while listener.status == 0, String(decoding: listener.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) != "0", Date() < silentBy {
+            listener = try listen()
+        }
         XCTAssertEqual(listener.status, 0, listener.stderr)
         XCTAssertEqual(String(decoding: listener.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), "0", "the group is silent without viewers")
     }

@@ -63,6 +63,8 @@ final class RTCPTests: XCTestCase {
         let fixture = try await VigilFixture()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
+        await waitUntil { !Self.senderReports(viewer, track: 0).isEmpty }
+        // The report below claims 0.25 s since that SR (DLSR): let at least that pass.
         try await Task.sleep(nanoseconds: 300_000_000)
         let report = try XCTUnwrap(Self.senderReports(viewer, track: 0).first, "an SR at PLAY")
         let serverPorts = try XCTUnwrap(viewer.tracks[0].serverPorts)
@@ -103,9 +105,9 @@ final class RTCPTests: XCTestCase {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let udp = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
         let tcp = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .tcp, group: group)
-        try await Task.sleep(nanoseconds: 500_000_000)
+        await waitUntil { [udp, tcp].allSatisfy { $0.pictures() > 5 } }
         try await fixture.stop()
-        try await Task.sleep(nanoseconds: 200_000_000)
+        await waitUntil(timeout: 5) { [udp, tcp].allSatisfy { viewer in (0..<2).allSatisfy { !viewer.goodbyes(track: $0).isEmpty } } && tcp.client.isClosed }
         for viewer in [udp, tcp] {
             for track in 0..<2 {
                 let byes = viewer.rtcpPackets(track: track).flatMap { $0 }.filter {
@@ -129,12 +131,12 @@ final class RTCPTests: XCTestCase {
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
         // The session header advertises the timeout (RFC 2326 §12.37).
         XCTAssertEqual(viewer.playResponse?.headers["Session"]?.hasSuffix(";timeout=1"), true)
-        try await Task.sleep(nanoseconds: 2_500_000_000)
+        // The viewer says nothing (no RTCP, no request): within a few seconds it is gone.
+        let reaped = try await waitUntil { try await fixture.vigil.hub.viewerSnapshots().isEmpty }
+        XCTAssertTrue(reaped, "the silent viewer was dropped")
         let reply = try await viewer.client.request("GET_PARAMETER", fixture.url, headers: [("Session", viewer.session!)])
         XCTAssertEqual(reply.status.code, 454, "the silent session was reaped")
-        let count = viewer.rtpPackets(track: 0).count
-        try await Task.sleep(nanoseconds: 300_000_000)
-        XCTAssertEqual(viewer.rtpPackets(track: 0).count, count, "no more packets after reaping")
+        try await assertNothingMoreArrives(from: fixture.vigil.hub, at: viewer)
         await viewer.close()
         try await fixture.stop()
         try await group.shutdownGracefully()

@@ -10,11 +10,10 @@ final class RealDeviceTests: XCTestCase {
     func testCaptureFromVividAndSndAloopInAGuestKernel() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = root.appendingPathComponent("Scripts/vm/capture-test").path
-        let binary = root.appendingPathComponent(".build/debug/vigil").path
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "vigil binary not built at \(binary)")
+        let binary = try TestEnvironment.vigilBinary().path
         // The harness installs QEMU and fetches the guest kernel with apt: that needs root.
         let canPrepare = getuid() == 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64")
-        try XCTSkipUnless(canPrepare, "QEMU is not installed and installing it needs root")
+        try TestEnvironment.require(canPrepare, "QEMU is not installed and installing it needs root")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script]

@@ -55,7 +55,7 @@ final class ReloadTests: XCTestCase {
         let hubB = fixture.vigil.streams[1].hub
         let viewerA = try await TestViewer.start(port: fixture.port, url: fixture.url("a"), transport: .udp, group: group)
         let viewerB = try await TestViewer.start(port: fixture.port, url: fixture.url("b"), transport: .tcp, group: group)
-        try await Task.sleep(nanoseconds: 500_000_000)
+        await waitUntil { viewerA.rtpPackets(track: 0).count > 5 }
         let before = viewerA.rtpPackets(track: 0).count
         XCTAssertGreaterThan(before, 5)
 
@@ -79,7 +79,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertFalse(fixture.vigil.streams[1].hub === hubB, "b was rebuilt")
         XCTAssertEqual(fixture.vigil.streams[1].settings.video.bitrateKbps, 400)
 
-        try await Task.sleep(nanoseconds: 700_000_000)
+        await waitUntil { viewerA.rtpPackets(track: 0).count > before + 10 && !viewerB.goodbyes(track: 0).isEmpty }
         // a's viewer went on receiving, every packet in sequence across the reload.
         let packets = viewerA.rtpPackets(track: 0)
         XCTAssertGreaterThan(packets.count, before + 10, "a's viewer still receives")
@@ -97,7 +97,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(byes.count, 1, "b's viewer got a BYE when b restarted")
         for path in ["b", "c"] {
             let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url(path), transport: .udp, group: group)
-            try await Task.sleep(nanoseconds: 600_000_000)
+            await waitUntil { viewer.rtpPackets(track: 0).count > 5 }
             XCTAssertGreaterThan(viewer.rtpPackets(track: 0).count, 5, "\(path) plays after the reload")
             await viewer.close()
         }
@@ -132,7 +132,7 @@ final class ReloadTests: XCTestCase {
         let streams = fixture.vigil.streams
         let settings = fixture.vigil.settings
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url("b"), transport: .udp, group: group)
-        try await Task.sleep(nanoseconds: 400_000_000)
+        await waitUntil { viewer.rtpPackets(track: 0).count > 5 }
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bad-\(UUID()).toml")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -146,7 +146,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(fixture.vigil.settings, settings, "the running configuration stays")
         XCTAssertTrue(zip(fixture.vigil.streams, streams).allSatisfy { $0 === $1 }, "the same streams run")
         let count = viewer.rtpPackets(track: 0).count
-        try await Task.sleep(nanoseconds: 500_000_000)
+        await waitUntil { viewer.rtpPackets(track: 0).count > count + 5 }
         XCTAssertGreaterThan(viewer.rtpPackets(track: 0).count, count + 5, "the viewer still receives")
         XCTAssertEqual(sequenceGaps(viewer.rtpPackets(track: 0)), 0)
 
@@ -176,7 +176,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(fixture.vigil.streams.map(\.path), ["a"])
         XCTAssertTrue(fixture.vigil.streams[0] === streamA)
         let frames = streamA.pipeline.framesEncoded
-        try await Task.sleep(nanoseconds: 300_000_000)
+        await waitUntil { streamA.pipeline.framesEncoded > frames }
         XCTAssertGreaterThan(streamA.pipeline.framesEncoded, frames, "a runs on")
 
         let again = try await fixture.vigil.apply(Self.twoStreams())

@@ -25,7 +25,12 @@ final class SlowViewerTests: XCTestCase {
         let healthy = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
         let healthyTCP = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .tcp, group: group)
 
-        try await Task.sleep(nanoseconds: 4_000_000_000)
+        // Until the stalled viewer's buffers are full and it is losing packets, and the others
+        // have had three seconds of pictures meanwhile.
+        try await waitUntil(timeout: 30) {
+            let dropped = try await fixture.vigil.hub.viewerSnapshots().first { $0.session == stalled.session }?.statistics.packetsDropped ?? 0
+            return dropped > 0 && healthy.pictures() > 90 && healthyTCP.pictures() > 90
+        }
         let snapshots = try await fixture.vigil.hub.viewerSnapshots()
         let stalledStats = snapshots.first { $0.session == stalled.session }?.statistics
         XCTAssertGreaterThan(stalledStats?.packetsDropped ?? 0, 0, "the stalled viewer's packets are dropped and counted")

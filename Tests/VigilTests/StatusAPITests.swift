@@ -19,16 +19,28 @@ final class StatusAPITests: XCTestCase {
         return settings
     }
 
+    enum GetError: Error { case noAnswer(String) }
+
+    /// GET over plain HTTP/1.1, like a scraper's. An answer of any status (404 and 500
+    /// included) is returned with its code; no answer at all (refused, reset, timed out) throws,
+    /// so a missing route and a dead server cannot look alike.
     static func get(_ port: Int, _ path: String) throws -> (status: Int, contentType: String, body: Data) {
-        // curl is not needed: a plain HTTP/1.1 request over a socket, like a scraper's.
         let result = try runProcess("/usr/bin/python3", ["-c", """
-            import sys, urllib.request
-            r = urllib.request.urlopen("http://127.0.0.1:\(port)\(path)", timeout=5)
-            sys.stderr.write(str(r.status) + " " + r.headers.get("Content-Type", "") + "\\n")
+            import sys, urllib.request, urllib.error
+            try:
+                r = urllib.request.urlopen("http://127.0.0.1:\(port)\(path)", timeout=5)
+            except urllib.error.HTTPError as e:
+                r = e
+            except Exception as e:
+                sys.stderr.write("NO ANSWER " + repr(e) + "\\n")
+                sys.exit(3)
+            sys.stderr.write("HTTP " + str(r.status) + " " + r.headers.get("Content-Type", "") + "\\n")
             sys.stdout.buffer.write(r.read())
             """], timeout: 10)
-        let head = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
-        let parts = head.split(separator: " ", maxSplits: 1)
+        guard result.status == 0, let head = result.stderr.split(separator: "\n").last(where: { $0.hasPrefix("HTTP ") }) else {
+            throw GetError.noAnswer("GET \(path): \(result.stderr)")
+        }
+        let parts = head.dropFirst(5).split(separator: " ", maxSplits: 1)
         return (Int(parts.first ?? "") ?? 0, parts.count > 1 ? String(parts[1]) : "", result.stdout)
     }
 
@@ -38,7 +50,7 @@ final class StatusAPITests: XCTestCase {
         XCTAssertGreaterThan(httpPort, 0, "port 0 is bound and reported")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url("live"), transport: .udp, group: group)
-        try await Task.sleep(nanoseconds: 300_000_000)
+        await waitUntil { !RTCPTests.senderReports(viewer, track: 0).isEmpty }
         // A receiver report from the viewer: 25 % lost, jitter 900 (10 ms at 90 kHz).
         let report = try XCTUnwrap(RTCPTests.senderReports(viewer, track: 0).first)
         let serverPorts = try XCTUnwrap(viewer.tracks[0].serverPorts)
@@ -50,7 +62,11 @@ final class StatusAPITests: XCTestCase {
         var buffer = ByteBuffer()
         RTCPCompound.write([.receiverReport(rr), .sourceDescription(.cname(ssrc: 0x1234_5678, "viewer@test"))], into: &buffer)
         try await viewer.tracks[0].rtcp!.send(buffer, to: serverPorts.upperBound)
-        try await Task.sleep(nanoseconds: 500_000_000)
+        // Until the hub has the report, and each stream has encoded a few pictures.
+        try await waitUntil {
+            try await fixture.vigil.hub.viewerSnapshots().contains { $0.statistics.receiverReports > 0 }
+                && viewer.rtpPackets(track: 0).filter(\.header.marker).count > 10
+        }
 
         let (code, type, body) = try Self.get(httpPort, "/api/v1/status")
         XCTAssertEqual(code, 200)
@@ -114,7 +130,8 @@ final class StatusAPITests: XCTestCase {
             XCTAssertTrue(metrics.contains("# HELP \(name) "), name)
             XCTAssertTrue(metrics.contains("# TYPE \(name) "), name)
         }
-        XCTAssertEqual(try Self.get(httpPort, "/nothing").status, 0, "unknown paths are 404 (urllib raises)")
+        XCTAssertEqual(try Self.get(httpPort, "/nothing").status, 404, "an unknown path is 404")
+        XCTAssertEqual(try Self.get(httpPort, "/api/v1/nothing").status, 404, "and so is an unknown API path")
 
         await viewer.close()
         try await fixture.stop()

@@ -18,8 +18,8 @@ final class SystemdUnitTests: XCTestCase {
     }
 
     func testSystemdAnalyzeVerifyAcceptsTheUnit() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "systemd-analyze missing (Scripts/install-deps --test)")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: ExecutableTests.binary.path), "vigil binary not built")
+        try TestEnvironment.requireExecutables(["/usr/bin/systemd-analyze"])
+        _ = try TestEnvironment.vigilBinary()
         let copy = try unitForThisBuild()
         defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
         let result = try runProcess("/usr/bin/systemd-analyze", ["verify", copy.path], timeout: 30)
@@ -28,7 +28,7 @@ final class SystemdUnitTests: XCTestCase {
     }
 
     func testSecurityExposureIsAtMost2Point5() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "systemd-analyze missing (Scripts/install-deps --test)")
+        try TestEnvironment.requireExecutables(["/usr/bin/systemd-analyze"])
         let result = try runProcess("/usr/bin/systemd-analyze", ["security", "--offline=true", "--no-pager", Self.unit.path], timeout: 30)
         let output = String(decoding: result.stdout, as: UTF8.self) + result.stderr
         let line = try XCTUnwrap(output.split(separator: "\n").first { $0.contains("Overall exposure level") }, output)

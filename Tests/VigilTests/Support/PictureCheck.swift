@@ -22,8 +22,15 @@ struct PictureCheck {
         var present = 0
         /// Present and close to the source everywhere.
         var whole = 0
+        /// The runs of expected indices that were missing or damaged, for the failure message:
+        /// one lost packet left unrepaired shows as a run up to the next key frame.
+        var damaged: [ClosedRange<UInt64>] = []
         var intactRatio: Double { expected == 0 ? 0 : Double(whole) / Double(expected) }
-        var description: String { "\(whole) whole of \(expected) expected (\(present) present)" }
+        var description: String {
+            let runs = damaged.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            return "\(whole) whole of \(expected) expected (\(present) present)"
+                + (runs.isEmpty ? "" : "; damaged or missing: \(runs.joined(separator: ", "))")
+        }
     }
 
     func check(_ data: Data) -> Result {
@@ -52,7 +59,15 @@ struct PictureCheck {
             result.expected += 1
             if let whole = seen[index] {  // (indices outside the range were damaged anyway)
                 result.present += 1
-                if whole { result.whole += 1 }
+                if whole {
+                    result.whole += 1
+                    continue
+                }
+            }
+            if let run = result.damaged.last, index - run.upperBound <= 2 {  // (bridging a sync mark)
+                result.damaged[result.damaged.count - 1] = run.lowerBound...index
+            } else {
+                result.damaged.append(index...index)
             }
         }
         return result

@@ -1,6 +1,8 @@
 import Foundation
 import NIOCore
+import Serve
 import ServeWire
+import XCTest
 
 /// A whole viewer: DESCRIBE, SETUP of every track over UDP or TCP, PLAY, and what arrived.
 final class TestViewer: @unchecked Sendable {
@@ -112,6 +114,17 @@ final class TestViewer: @unchecked Sendable {
         }
     }
 
+    /// The RTCP BYE packets received for a track.
+    func goodbyes(track: Int) -> [Goodbye] {
+        rtcpPackets(track: track).flatMap { $0 }.compactMap { packet -> Goodbye? in
+            if case .goodbye(let bye) = packet { return bye }
+            return nil
+        }
+    }
+
+    /// Whole pictures received for a track (RTP packets with the marker bit).
+    func pictures(track: Int = 0) -> Int { rtpPackets(track: track).filter(\.header.marker).count }
+
     /// The RTP-Info entry of the PLAY response for a track: seq, and rtptime when given.
     func rtpInfo(track: Int) -> (seq: UInt16, rtptime: UInt32?)? {
         guard let value = playResponse?.headers["RTP-Info"] else { return nil }
@@ -133,4 +146,18 @@ func sequenceGaps(_ packets: [RTPPacket]) -> Int {
         gaps += 1
     }
     return gaps
+}
+
+/// For a hub that no longer has any viewer: everything it wrote to `viewer` arrives (loopback
+/// loses nothing), and then nothing more, by the hub's own count and by the viewer's, for
+/// half a second (fifteen pictures' time).
+func assertNothingMoreArrives(from hub: StreamHub, at viewer: TestViewer, file: StaticString = #filePath, line: UInt = #line) async throws {
+    func sentToViewers() async throws -> Int { Int(try await hub.trackSnapshots().map(\.packetsToViewers).reduce(0, +)) }
+    func received() -> Int { (0..<viewer.tracks.count).map { viewer.rtpPackets(track: $0).count }.reduce(0, +) }
+    let sent = try await sentToViewers()
+    await waitUntil { received() >= sent }
+    try await Task.sleep(nanoseconds: 500_000_000)
+    let sentLater = try await sentToViewers()
+    XCTAssertEqual(sentLater, sent, "the hub sent nothing more", file: file, line: line)
+    XCTAssertEqual(received(), sent, "the viewer received nothing more", file: file, line: line)
 }
