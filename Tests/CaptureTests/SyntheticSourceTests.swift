@@ -79,12 +79,20 @@ final class SyntheticSourceTests: XCTestCase {
         XCTAssertGreaterThan(20 * log10(rms), -50, "the tone is there")
     }
 
+    /// Both sources pace in real time, stop within a frame, and hand nothing over early: each
+    /// picture reaches a reader no earlier than its capture instant, each chunk no earlier than
+    /// its end (`instant + duration`: a chunk is captured when its last sample is). The reader
+    /// reads the media clock the moment `pop` returns, so a late unit (a loaded machine) passes
+    /// and only an early one fails.
     func testSourcesPaceInRealTimeAndStopPromptly() throws {
         let videoQueue = BoundedQueue<RawFrame>(capacity: 100)
         let audioQueue = BoundedQueue<PCMChunk>(capacity: 100)
         let start = MediaClock.now() + .milliseconds(20)
-        let video = SyntheticVideoSource(settings: SyntheticVideoSettings(width: 64, height: 48, frameRate: 30), epoch: start, output: videoQueue)
+        let videoSettings = SyntheticVideoSettings(width: 64, height: 48, frameRate: 30)
+        let video = SyntheticVideoSource(settings: videoSettings, epoch: start, output: videoQueue)
         let audio = SyntheticAudioSource(settings: SyntheticAudioSettings(), epoch: start, output: audioQueue)
+        let videoReader = Reader(videoQueue)
+        let audioReader = Reader(audioQueue)
         video.start()
         audio.start()
         Thread.sleep(forTimeInterval: 0.52)
@@ -94,11 +102,61 @@ final class SyntheticSourceTests: XCTestCase {
         XCTAssertLessThan((MediaClock.now() - stopBegan).seconds, 0.2, "stop within a frame or chunk")
         XCTAssertEqual(Double(video.framesProduced), 15, accuracy: 3)
         XCTAssertEqual(Double(audio.chunksProduced), 25, accuracy: 3)
+        videoQueue.close()
+        audioQueue.close()
+        let pictures = videoReader.finish()
+        let chunks = audioReader.finish()
+
+        XCTAssertEqual(UInt64(pictures.count), video.framesProduced, "the reader saw every picture")
+        XCTAssertEqual(UInt64(chunks.count), audio.chunksProduced, "the reader saw every chunk")
+        let videoMargin = pictures.map { ($1 - $0.instant).seconds * 1000 }.min() ?? .nan
+        let audioMargin = chunks.map { ($1 - ($0.instant + $0.duration)).seconds * 1000 }.min() ?? .nan
+        print("Synthetic sources: earliest picture \(videoMargin) ms after its instant, earliest chunk \(audioMargin) ms after its end")
         // Each picture was handed over no earlier than its capture instant.
-        var last: MediaInstant?
-        while let frame = videoQueue.pop(timeout: 0) {
-            if let last { XCTAssertEqual(frame.instant.nanoseconds - last.nanoseconds, 33_333_333, accuracy: 1) }
-            last = frame.instant
+        for (frame, received) in pictures {
+            XCTAssertGreaterThanOrEqual(received, frame.instant, "picture \(frame.sequence) received \((frame.instant - received).seconds * 1000) ms before its instant")
         }
+        // Each chunk was handed over no earlier than the end of its last sample.
+        for (chunk, received) in chunks {
+            XCTAssertGreaterThanOrEqual(received, chunk.instant + chunk.duration, "chunk at \(chunk.instant) received \((chunk.instant + chunk.duration - received).seconds * 1000) ms before its end")
+        }
+        // Instants on the frame grid, in order; a picture skipped on a stalled machine leaves
+        // a gap in the sequence, which the source counts.
+        let sequences = pictures.map(\.0.sequence)
+        XCTAssertEqual(sequences, sequences.sorted())
+        XCTAssertEqual(Set(sequences).count, sequences.count, "no picture twice")
+        for (frame, _) in pictures {
+            XCTAssertEqual(frame.instant, SyntheticVideoSource.instant(of: frame.sequence, settings: videoSettings, epoch: start))
+        }
+        if let last = sequences.last {
+            // At most: the source may skip once more after the last picture, just as it stops.
+            XCTAssertLessThanOrEqual(last + 1 - UInt64(sequences.count), video.framesSkipped, "every gap is a skipped picture")
+        }
+    }
+}
+
+/// Pops a queue on its own thread until the queue is closed and drained, stamping each item
+/// with the media clock the moment `pop` hands it over.
+///
+/// `@unchecked Sendable`: `items` is written by the reader thread alone until it signals
+/// `done`, and read only after `finish()` has waited for that signal.
+private final class Reader<Element: Sendable>: @unchecked Sendable {
+    private var items: [(Element, MediaInstant)] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ queue: BoundedQueue<Element>) {
+        let thread = Thread { [self] in
+            while let item = queue.pop() {
+                items.append((item, MediaClock.now()))
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits for the queue to be closed and drained; the items with their arrival instants.
+    func finish() -> [(Element, MediaInstant)] {
+        done.wait()
+        return items
     }
 }

@@ -88,14 +88,91 @@ final class H264EncoderTests: XCTestCase {
         XCTAssertThrowsError(try H264Encoder(settings: H264Settings(width: 320, height: 240, frameRate: 30, profile: "ultra")))
     }
 
+    /// A YUYV picture with structure goes through the encoder, and ffmpeg's H.264 decoder gives
+    /// back the I420 picture the test builds from the same pattern: luma and both chroma planes
+    /// at 35 dB PSNR or better, in every one of the 10 pictures.
+    ///
+    /// The pattern: a horizontal luma ramp with bands every 30 rows (a wrong stride or luma
+    /// taken from a chroma byte tears it apart), and a 4 × 4 grid of blocks whose (U, V) differ
+    /// from block to block and from each other (swapped or misplaced chroma lands in the wrong
+    /// block). In each block the odd rows carry U 16 above and V 16 below the even rows, and a
+    /// 4:2:0 sample is the mean of the two rows it covers (`PixelConversion`'s documented rule),
+    /// so chroma taken from one row only is 8 off everywhere: 30.1 dB. At 2 Mbit/s for
+    /// 320 × 240 the encoder's own loss stays far above the threshold.
     func testYUYVInputIsConvertedOnTheWay() throws {
-        let encoder = try makeEncoder()
-        let yuyv = RawFrame(format: .yuyv, width: 320, height: 240, bytes: [UInt8](repeating: 90, count: 320 * 240 * 2), instant: epoch, sequence: 0)
-        let units = try encoder.encode(yuyv)
+        let (width, height) = (320, 240)
+        func luma(_ x: Int, _ y: Int) -> UInt8 { UInt8(32 + x * 160 / width + (y / 30 % 2) * 40) }
+        func block(_ cx: Int, _ cy: Int) -> (Int, Int) { (cx * 4 / (width / 2), cy * 4 / (height / 2)) }
+        func cb(_ cx: Int, _ cy: Int) -> Int { let (bx, by) = block(cx, cy); return 48 + 40 * bx + 10 * by }
+        func cr(_ cx: Int, _ cy: Int) -> Int { let (bx, by) = block(cx, cy); return 208 - 40 * by - 10 * bx }
+
+        // V4L2_PIX_FMT_YUYV: per pair of pixels Y0 U Y1 V, the pair sharing one U and one V.
+        var yuyv: [UInt8] = []
+        for y in 0..<height {
+            for pair in 0..<(width / 2) {
+                let odd = y % 2 * 16
+                yuyv += [luma(2 * pair, y), UInt8(cb(pair, y / 2) + odd), luma(2 * pair + 1, y), UInt8(cr(pair, y / 2) - odd)]
+            }
+        }
+        // The I420 it must become: Y plane, then U and V at half width and height, each the mean
+        // of its two rows.
+        let expectedY = (0..<height).flatMap { y in (0..<width).map { x in luma(x, y) } }
+        let expectedU = (0..<(height / 2)).flatMap { cy in (0..<(width / 2)).map { cx in UInt8(cb(cx, cy) + 8) } }
+        let expectedV = (0..<(height / 2)).flatMap { cy in (0..<(width / 2)).map { cx in UInt8(cr(cx, cy) - 8) } }
+
+        let encoder = try makeEncoder(bitrate: 2000)
+        var units: [EncodedUnit] = []
+        for n in 0..<10 {
+            let frame = RawFrame(format: .yuyv, width: width, height: height, bytes: yuyv, instant: epoch + .milliseconds(Int64(n) * 33), sequence: UInt64(n))
+            units += try encoder.encode(frame)
+        }
+        units += encoder.flush()
         XCTAssertEqual(units.first?.isKeyFrame, true)
+
+        let annexB: [UInt8] = units.flatMap { unit in unit.parts.flatMap { nal -> [UInt8] in [0, 0, 0, 1] + nal } }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("x264-yuyv-\(UUID().uuidString).h264")
+        try Data(annexB).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let decoded = try runForData("/usr/bin/ffmpeg", [
+            "-nostdin", "-v", "error", "-f", "h264", "-i", file.path, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-",
+        ])
+        XCTAssertEqual(decoded.err, "", "no decoder errors")
+        let pictureSize = width * height * 3 / 2
+        XCTAssertEqual(decoded.out.count, 10 * pictureSize, "10 pictures of 320x240 I420")
+
+        let threshold = 35.0
+        let pictures = [UInt8](decoded.out)
+        for n in 0..<(pictures.count / pictureSize) {
+            let picture = Array(pictures[(n * pictureSize)..<((n + 1) * pictureSize)])
+            let lumaSize = width * height
+            let chromaSize = lumaSize / 4
+            let y = psnr(picture[0..<lumaSize], expectedY)
+            let u = psnr(picture[lumaSize..<(lumaSize + chromaSize)], expectedU)
+            let v = psnr(picture[(lumaSize + chromaSize)...], expectedV)
+            print("YUYV picture \(n): PSNR Y \(String(format: "%.1f", y)) dB, U \(String(format: "%.1f", u)) dB, V \(String(format: "%.1f", v)) dB")
+            XCTAssertGreaterThanOrEqual(y, threshold, "picture \(n): luma PSNR")
+            XCTAssertGreaterThanOrEqual(u, threshold, "picture \(n): U (Cb) PSNR")
+            XCTAssertGreaterThanOrEqual(v, threshold, "picture \(n): V (Cr) PSNR")
+        }
+    }
+
+    /// Peak signal-to-noise ratio of 8-bit samples, in dB (infinite for identical planes).
+    private func psnr(_ got: ArraySlice<UInt8>, _ expected: [UInt8]) -> Double {
+        precondition(got.count == expected.count)
+        let squared = zip(got, expected).reduce(0.0) { sum, pair in
+            let d = Double(pair.0) - Double(pair.1)
+            return sum + d * d
+        }
+        let mse = squared / Double(expected.count)
+        return 10 * log10(255 * 255 / mse)
     }
 
     private func run(_ path: String, _ arguments: [String]) throws -> (out: String, err: String) {
+        let result = try runForData(path, arguments)
+        return (String(decoding: result.out, as: UTF8.self), result.err)
+    }
+
+    private func runForData(_ path: String, _ arguments: [String]) throws -> (out: Data, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -107,6 +184,6 @@ final class H264EncoderTests: XCTestCase {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (outData, String(decoding: errData, as: UTF8.self))
     }
 }
