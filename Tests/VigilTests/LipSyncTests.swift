@@ -11,24 +11,26 @@ final class LipSyncTests: XCTestCase {
     static let worstLimit = 1.0 / 30
 
     func testAudioAndVideoPlayInSyncOverUDP() async throws {
-        let offsets = try await measure(transport: "udp", audioDelay: .milliseconds(0))
-        try assertInSync(offsets, "UDP")
+        let (offsets, log) = try await measure(transport: "udp", audioDelay: .milliseconds(0))
+        try assertInSync(offsets, "UDP", log: log)
     }
 
     func testAudioAndVideoPlayInSyncOverTCP() async throws {
-        let offsets = try await measure(transport: "tcp", audioDelay: .milliseconds(0))
-        try assertInSync(offsets, "TCP")
+        let (offsets, log) = try await measure(transport: "tcp", audioDelay: .milliseconds(0))
+        try assertInSync(offsets, "TCP", log: log)
     }
 
     /// Audio reaches Vigil 150 ms after the pictures of the same instant, with the right
     /// capture instants: the sender reports, not arrival order, carry the sync.
     func testLateAudioWithRightInstantsStillPlaysInSync() async throws {
-        let offsets = try await measure(transport: "udp", audioDelay: .milliseconds(150))
-        try assertInSync(offsets, "audio 150 ms late")
+        let (offsets, log) = try await measure(transport: "udp", audioDelay: .milliseconds(150))
+        try assertInSync(offsets, "audio 150 ms late", log: log)
     }
 
-    private func assertInSync(_ offsets: [Double], _ name: String) throws {
-        XCTAssertGreaterThanOrEqual(offsets.count, 2, "\(name): sync marks found")
+    private func assertInSync(_ offsets: [Double], _ name: String, log: String) throws {
+        // On failure, what ffmpeg saw: the white pictures and silence ends it logged, and its errors.
+        let seen = log.split(separator: "\n").filter { ($0.contains("showinfo") && $0.contains("mean:[2")) || $0.contains("silence_") || $0.contains("rror") }
+        XCTAssertGreaterThanOrEqual(offsets.count, 2, "\(name): sync marks found; ffmpeg saw:\n\(seen.suffix(30).joined(separator: "\n"))\n\(log.suffix(1500))")
         guard !offsets.isEmpty else { return }
         let sorted = offsets.sorted()
         let median = sorted[sorted.count / 2]
@@ -39,7 +41,7 @@ final class LipSyncTests: XCTestCase {
     }
 
     /// Audio-minus-video offsets, in seconds, one per sync mark seen.
-    private func measure(transport: String, audioDelay: MediaDuration) async throws -> [Double] {
+    private func measure(transport: String, audioDelay: MediaDuration) async throws -> (offsets: [Double], log: String) {
         var settings = VigilFixture.smallSettings()
         settings.audio.syntheticDeliveryDelay = audioDelay
         let fixture = try await VigilFixture(settings: settings)
@@ -49,8 +51,8 @@ final class LipSyncTests: XCTestCase {
             "-map", "0:a:0", "-af", "silencedetect=n=-20dB:d=0.05", "-f", "null", "-",
         ], timeout: 40)
         try await fixture.stop()
-        XCTAssertEqual(result.status, 0)
-        return Self.offsets(ffmpegLog: result.stderr)
+        XCTAssertEqual(result.status, 0, String(result.stderr.suffix(1500)))
+        return (Self.offsets(ffmpegLog: result.stderr), result.stderr)
     }
 
     /// Pairs each white picture with the beep onset nearest to it (within 0.5 s).
