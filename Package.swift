@@ -25,6 +25,10 @@ let package = Package(
         // The HTTP status API and /metrics. No default traits: Vigil needs neither
         // swift-configuration nor the full-Foundation extras, and they cost build time.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // Hashes, HMAC and PBKDF2 for access control (never hand-written).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // SQLite for state that must survive restarts and kill -9 (the token store).
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Vocabulary shared by every stage: instants, raw frames, PCM chunks, encoded units.
@@ -65,6 +69,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Access control in one place: users and their permissions, password hashes, RFC 7616
+        // digest and Basic authentication, failure back-off. Pure: no sockets, no files; clocks
+        // and randomness are injected.
+        .target(
+            name: "Access",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // UMAS-style tokens (a lifetime and a use count) kept in SQLite through GRDB.
+        .target(
+            name: "Tokens",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The composition root: builds the whole daemon from its settings; used by main and tests.
         .target(
             name: "VigilKit",
@@ -95,6 +119,8 @@ let package = Package(
         .target(name: "TestSeeds", path: "Tests/TestSeeds"),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "TestSeeds"]),
+        .testTarget(name: "TokensTests", dependencies: ["Tokens", "TestSeeds"]),
         .testTarget(
             name: "CaptureTests",
             dependencies: ["Capture", "MediaCore", .product(name: "Logging", package: "swift-log")]
