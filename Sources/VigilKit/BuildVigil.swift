@@ -42,7 +42,12 @@ public final class Vigil: @unchecked Sendable {
         self.logger = logger
         self.media = MediaService(logger: logger)
         self.lifecycle = SystemdLifecycle(notifier: notifier, logger: logger)
-        self.statusAPI = settings.http.enabled ? StatusAPI(settings: settings.http, eventLoopGroup: eventLoopGroup, logger: logger) : nil
+        // The HTTP API takes the RTSP listener's request_timeout as its header timeout.
+        self.statusAPI = settings.http.enabled
+            ? StatusAPI(
+                settings: settings.http, limits: .init(requestTimeout: settings.rtsp.requestTimeout),
+                eventLoopGroup: eventLoopGroup, logger: logger)
+            : nil
         media.vigil = self
         lifecycle.vigil = self
         statusAPI?.vigil = self

@@ -32,6 +32,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Address to listen on (default 0.0.0.0).") var host: String?
     @Option(help: "First UDP port tried for RTP/RTCP server ports (default 6970).") var udpPortBase: Int?
     @Option(help: "Stream path (rtsp://host:port/PATH; default live).") var path: String?
+    @Option(help: "Open RTSP connections at most (default 2048).") var maxConnections: Int?
+    @Option(help: "Open RTSP connections from one address at most (default 32).") var maxConnectionsPerAddress: Int?
     @Option(help: "Picture width (default 1280).") var width: Int?
     @Option(help: "Picture height (default 720).") var height: Int?
     @Option(help: "Frames per second (default 30).") var fps: Int?
@@ -72,6 +74,7 @@ struct Run: AsyncParsableCommand {
         var given: [String] = []
         func note(_ value: Any?, _ name: String) { if value != nil { given.append(name) } }
         note(port, "--port"); note(host, "--host"); note(udpPortBase, "--udp-port-base"); note(path, "--path")
+        note(maxConnections, "--max-connections"); note(maxConnectionsPerAddress, "--max-connections-per-address")
         note(width, "--width"); note(height, "--height"); note(fps, "--fps"); note(bitrate, "--bitrate")
         note(preset, "--preset"); note(tune, "--tune"); note(profile, "--profile"); note(keyint, "--keyint")
         note(threads, "--threads"); note(pattern, "--pattern"); note(audioCodec, "--audio-codec"); note(audioRate, "--audio-rate")
@@ -141,6 +144,8 @@ struct Run: AsyncParsableCommand {
         settings.rtsp.port = port ?? 8554
         settings.rtsp.host = host ?? "0.0.0.0"
         settings.rtsp.udpPortBase = udpPortBase ?? 6970
+        if let maxConnections { settings.rtsp.maxConnections = maxConnections }
+        if let maxConnectionsPerAddress { settings.rtsp.maxConnectionsPerAddress = maxConnectionsPerAddress }
         settings.rtsp.multicastGroupBase = noMulticast ? nil : (multicastGroup ?? "239.255.42.1")
         settings.rtsp.multicastPortBase = multicastPort ?? 5004
         settings.rtsp.multicastTTL = multicastTTL ?? 1
@@ -213,6 +218,8 @@ struct Run: AsyncParsableCommand {
         if noHttp { settings.http.enabled = false }
         if let logLevel, let level = Logger.Level(rawValue: logLevel) { settings.logLevel = level }
         VigilLogHandler.level = settings.logLevel
+        // Every connection is a descriptor: take the hard limit, and fit max_connections under it.
+        let openFileLimit = OpenFileLimit.apply(to: &settings, logger: logger)
         let startSettings = settings
 
         let vigil = try buildVigil(settings: settings, logger: logger, notifier: SystemdNotifier.fromEnvironment())
@@ -241,6 +248,12 @@ struct Run: AsyncParsableCommand {
                     var reloaded = reloaded
                     if let logLevel, let level = Logger.Level(rawValue: logLevel) { reloaded.logLevel = level }
                     reloaded.http = startSettings.http
+                    // Fitted the same way as at start, so an unchanged [rtsp] reads as unchanged.
+                    if let openFileLimit {
+                        let fitting = OpenFileLimit.fittingMaxConnections(reloaded, softLimit: openFileLimit)
+                        reloaded.rtsp.maxConnections = fitting
+                        reloaded.rtsp.maxConnectionsPerAddress = min(reloaded.rtsp.maxConnectionsPerAddress, fitting)
+                    }
                     return reloaded
                 })
             }

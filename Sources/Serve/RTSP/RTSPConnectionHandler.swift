@@ -7,15 +7,45 @@ import ServeWire
 ///
 /// A PLAY's answer can wait for a key frame; requests that arrive meanwhile queue behind it,
 /// so responses always go out in request order.
+///
+/// A connection has to earn its descriptor: it is admitted only within the caps on open
+/// connections (else 503 and closed), must finish its first request within request_timeout,
+/// and then show a sign of life — a request, or RTCP for one of its sessions, interleaved or
+/// over UDP — at least every session_timeout.
 final class RTSPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = RTSPInbound
     typealias OutboundOut = ByteBuffer
 
     static let supportedMethods = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
 
+    /// Where the connection is in its life.
+    private enum Phase {
+        /// Not active yet.
+        case connecting
+        /// Admitted; its first request has not arrived whole.
+        case awaitingFirstRequest
+        /// Admitted and has sent a request.
+        case open
+        /// Over a cap: waiting briefly for a request whose CSeq the 503 can carry.
+        case refusing
+        /// Answered and closing, or closed.
+        case closing
+    }
+
     private let server: RTSPServerState
     private var logger: Logger
     private var channel: (any Channel)?
+    private var phase = Phase.connecting
+    /// The peer's IP address, the key of the per-address cap.
+    private var address = "?"
+    private var waitsAsRefused = false
+    /// The request or idle deadline, or the end of a refused connection's grace.
+    private var deadline: Scheduled<Void>?
+    private var lastRequestAt = NIODeadline.now()
+    /// When the connection last noticed one of its sessions had ended.
+    private var sessionEndedAt: NIODeadline?
+    /// Sessions this connection created; their RTCP (over UDP too) keeps it alive.
+    private var ownSessions: [RTSPSession] = []
     private var queued: [RTSPRequest] = []
     private var awaitingResponse = false
     /// Interleaved RTCP channels of this connection's sessions, by channel number.
@@ -30,32 +60,72 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         channel = context.channel
         logger[metadataKey: "peer"] = "\(context.remoteAddress.map { "\($0)" } ?? "?")"
-        server.connections[connectionID] = context.channel
-        logger.debug("connection opened")
+        address = context.remoteAddress?.ipAddress ?? "?"
+        switch server.admit(context.channel, id: connectionID, address: address) {
+        case .admitted:
+            phase = .awaitingFirstRequest
+            logger.debug("connection opened")
+            schedule(in: server.configuration.requestTimeout, context: context)
+        case .refused(let refusal):
+            phase = .refusing
+            logger.debug("connection refused", metadata: ["limit": "\(refusal)"])
+            if server.refusalsWaiting < RTSPServerState.maxRefusalsWaiting {
+                server.refusalsWaiting += 1
+                waitsAsRefused = true
+                schedule(in: RTSPServerState.refusalGrace, context: context)
+            } else {
+                refuse(cseq: nil)
+            }
+        }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        server.connectionClosed(connectionID)
+        deadline?.cancel()
+        deadline = nil
+        stopWaitingAsRefused()
+        // Only an admitted connection holds a place (a refused one never had one).
+        if server.connections[connectionID] != nil {
+            server.connectionClosed(connectionID, address: address)
+            logger.debug("connection closed")
+        }
+        phase = .closing
         rtcpChannels.removeAll()
         queued.removeAll()
-        logger.debug("connection closed")
+        ownSessions.removeAll()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .request(let request):
+            switch phase {
+            case .refusing:
+                refuse(cseq: request.cseq)
+                return
+            case .connecting, .closing:
+                return
+            case .awaitingFirstRequest:
+                phase = .open
+                deadline?.cancel()
+                schedule(in: server.configuration.sessionTimeout, context: context)
+            case .open:
+                break
+            }
+            lastRequestAt = .now()
             queued.append(request)
             drain()
         case .interleaved(let frame):
-            guard let output = rtcpChannels[frame.channel] else { return }
+            // Counts as a sign of life through the session: the hub touches it for valid RTCP.
+            guard case .open = phase, let output = rtcpChannels[frame.channel] else { return }
             output.session.hub.receiveRTCP(frame.payload, track: output.trackIndex, from: nil, output: output)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let parseError = error as? RTSPParseError {
+        if case .refusing = phase {
+            refuse(cseq: nil)
+        } else if let parseError = error as? RTSPParseError {
             // The byte stream cannot be trusted past a malformed request: answer and close.
             logger.debug("malformed request", metadata: ["error": "\(parseError)"])
             var headers = RTSPHeaders()
@@ -65,6 +135,88 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         } else {
             logger.debug("connection error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Limits
+
+    private func schedule(in delay: TimeAmount, context: ChannelHandlerContext) {
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            self?.deadlinePassed()
+        }
+    }
+
+    private func deadlinePassed() {
+        deadline = nil
+        guard let channel, channel.isActive else { return }
+        switch phase {
+        case .connecting, .closing:
+            return
+        case .refusing:
+            refuse(cseq: nil)
+        case .awaitingFirstRequest:
+            logger.debug("connection closed: no complete request within request_timeout", metadata: [
+                "requestTimeout": "\(server.configuration.requestTimeout)",
+            ])
+            server.noteClosed(idle: false)
+            phase = .closing
+            channel.close(promise: nil)
+        case .open:
+            let timeout = server.configuration.sessionTimeout
+            let now = NIODeadline.now()
+            let live = ownSessions.filter { server.sessions[$0.id] === $0 }
+            if live.count < ownSessions.count {
+                // A session ended (timed out, its stream removed): the client gets a whole
+                // session_timeout to find out (454) before its connection goes too.
+                sessionEndedAt = now
+                ownSessions = live
+            }
+            if !live.isEmpty {
+                // Sessions live on RTCP (over UDP too, which never passes through here) and
+                // requests; the server's reaper ends them when they fall silent, and then
+                // the connection follows.
+                let latest = live.map(\.lastActivity).reduce(lastRequestAt, max)
+                let again = latest + timeout > now ? latest + timeout - now : min(RTSPServer.reapInterval, .nanoseconds(timeout.nanoseconds / 2))
+                deadline = channel.eventLoop.assumeIsolated().scheduleTask(in: again) { [weak self] in
+                    self?.deadlinePassed()
+                }
+                return
+            }
+            // No session: the latest sign of life is a request, or a session ending.
+            let latest = max(lastRequestAt, sessionEndedAt ?? lastRequestAt)
+            if now - latest >= timeout {
+                logger.debug("connection closed: no request and no RTCP within session_timeout", metadata: [
+                    "sessionTimeout": "\(timeout)",
+                ])
+                server.noteClosed(idle: true)
+                phase = .closing
+                channel.close(promise: nil)
+            } else {
+                deadline = channel.eventLoop.assumeIsolated().scheduleTask(in: latest + timeout - now) { [weak self] in
+                    self?.deadlinePassed()
+                }
+            }
+        }
+    }
+
+    /// Answers a refused connection with 503 (with the request's CSeq when one arrived) and
+    /// closes it.
+    private func refuse(cseq: String?) {
+        guard case .refusing = phase, let channel else { return }
+        phase = .closing
+        deadline?.cancel()
+        deadline = nil
+        stopWaitingAsRefused()
+        var headers = RTSPHeaders()
+        headers.add(name: "Connection", value: "close")
+        write(RTSPResponse(status: .serviceUnavailable, headers: headers), cseq: cseq, channel: channel)
+        channel.close(promise: nil)
+    }
+
+    private func stopWaitingAsRefused() {
+        if waitsAsRefused {
+            waitsAsRefused = false
+            server.refusalsWaiting -= 1
         }
     }
 
@@ -242,6 +394,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         session.outputs[trackIndex] = output
         if isNewSession {
             server.sessions[session.id] = session
+            ownSessions.append(session)
             logger.info("session created", metadata: ["session": "\(session.id)", "stream": "\(hub.path)"])
         }
         var headers = RTSPHeaders()
@@ -348,6 +501,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         _ = session.stateMachine.apply(.teardown)
         rtcpChannels = rtcpChannels.filter { $0.value.session !== session }
         server.end(session, goodbye: true, reason: "teardown")
+        ownSessions.removeAll { $0 === session }
         respond(RTSPResponse(status: .ok), cseq: cseq)
     }
 

@@ -14,10 +14,23 @@ public final class RTSPServer: Service, @unchecked Sendable {
         public var port: Int
         /// The first UDP port tried for the streams' RTP/RTCP server ports.
         public var udpPortBase: Int
-        /// RFC 2326 §12.37: a session with no request and no RTCP for this long is ended.
+        /// RFC 2326 §12.37: a session with no request and no RTCP for this long is ended. A
+        /// connection lives as long as its sessions (their RTCP counts, interleaved or UDP);
+        /// with none, it is closed after this long without a request (after a session of its
+        /// own ended: this long after that, so the client can still hear 454).
         public var sessionTimeout: TimeAmount
         /// Sessions beyond this are refused with 503, so a flood of SETUPs cannot exhaust the box.
+        /// Every session holds its RTSP connection open, so `maxConnections` bounds them too.
         public var maxSessions: Int
+        /// A connection must finish its first request within this long of being accepted, or
+        /// it is closed: half a request must not hold a descriptor for ever. Real clients send
+        /// their first request within a round trip.
+        public var requestTimeout: TimeAmount
+        /// Open connections beyond this are answered 503 and closed. Below the open-file limit,
+        /// so that a flood meets a 503 and never EMFILE.
+        public var maxConnections: Int
+        /// The same for the connections from one IP address, so one host cannot take them all.
+        public var maxConnectionsPerAddress: Int
         public var serverName: String
         /// Multicast (RFC 2326 §12.39 `multicast`): stream n is sent to `multicastGroupBase`
         /// + n, track t on port `multicastPortBase` + 2t (RTCP on the next port), with this
@@ -30,8 +43,12 @@ public final class RTSPServer: Service, @unchecked Sendable {
         public init(
             host: String = "0.0.0.0", port: Int = 8554, udpPortBase: Int = 6970,
             sessionTimeout: TimeAmount = .seconds(60), maxSessions: Int = 2000, serverName: String = "Vigil/0.1",
-            multicastGroupBase: String? = "239.255.42.1", multicastPortBase: Int = 5004, multicastTTL: Int = 1
+            multicastGroupBase: String? = "239.255.42.1", multicastPortBase: Int = 5004, multicastTTL: Int = 1,
+            requestTimeout: TimeAmount = .seconds(5), maxConnections: Int = 2048, maxConnectionsPerAddress: Int = 32
         ) {
+            self.requestTimeout = requestTimeout
+            self.maxConnections = maxConnections
+            self.maxConnectionsPerAddress = maxConnectionsPerAddress
             self.multicastGroupBase = multicastGroupBase
             self.multicastPortBase = multicastPortBase
             self.multicastTTL = multicastTTL
@@ -88,9 +105,21 @@ public final class RTSPServer: Service, @unchecked Sendable {
                 try await bindSockets(of: hub)
             }
             let state = self.state
+            let listenerLogger = {
+                var logger = logger
+                logger[metadataKey: "listener"] = "rtsp"
+                return logger
+            }()
             serverChannel = try await ServerBootstrap(group: eventLoop)
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                // Out of descriptors, accept pauses and backs off instead of spinning.
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            AcceptThrottle(logger: listenerLogger, openConnections: { state.connections.count }), position: .first)
+                    }
+                }
                 .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
                 // A TCP viewer more than this behind loses packets instead of queueing them.
                 .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
@@ -114,6 +143,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
             let interval = min(Self.reapInterval, .nanoseconds(self.configuration.sessionTimeout.nanoseconds / 2))
             self.state.reaper = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
                 self.state.reapIdleSessions()
+                self.state.reportQuietLimits()
             }
         }.get()
         logger.info("RTSP listening", metadata: ["port": "\(port)"])
@@ -194,6 +224,11 @@ public final class RTSPServer: Service, @unchecked Sendable {
         _ = try? await eventLoop.flatSubmit {
             EventLoopFuture.andAllComplete(self.hubs.map { $0.shutdown() }, on: self.eventLoop)
         }.get()
+    }
+
+    /// What the connection limits have done so far.
+    public func connectionSnapshot() async throws -> RTSPConnectionSnapshot {
+        try await eventLoop.submit { self.state.connectionCounts }.get()
     }
 
     /// A snapshot for logs and status: viewers per stream.

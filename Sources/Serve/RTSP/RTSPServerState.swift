@@ -11,15 +11,74 @@ final class RTSPServerState: @unchecked Sendable {
     /// Changed by reloads, on the event loop.
     var hubs: [String: StreamHub]
     var sessions: [String: RTSPSession] = [:]
+    /// The admitted connections.
     var connections: [ObjectIdentifier: any Channel] = [:]
     var reaper: RepeatedTask?
     var isShuttingDown = false
+    /// The caps on open connections, and the burst of refusals in progress.
+    private var limiter: ConnectionLimiter
+    /// Refused connections waiting (at most `refusalGrace`) for their request, so that the
+    /// 503 can carry its CSeq.
+    var refusalsWaiting = 0
+    private(set) var connectionCounts = RTSPConnectionSnapshot()
+
+    /// At most this many refused connections wait for their request; beyond, the 503 goes out
+    /// at once without a CSeq. Each waiting one holds a descriptor, so a flood must not make
+    /// the wait cost more than a few.
+    static let maxRefusalsWaiting = 64
+    /// How long a refused connection waits for its request. A client sends its first request
+    /// right after connecting, so it is there within a round trip on any usable path.
+    static let refusalGrace: TimeAmount = .milliseconds(250)
 
     init(configuration: RTSPServer.Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger) {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
         self.hubs = Dictionary(hubs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.limiter = ConnectionLimiter(limits: .init(
+            total: configuration.maxConnections, perAddress: configuration.maxConnectionsPerAddress))
+    }
+
+    // MARK: - Connections
+
+    /// Counts a new connection in, or says which cap it ran into.
+    func admit(_ channel: any Channel, id: ObjectIdentifier, address: String) -> ConnectionLimiter.Decision {
+        let (decision, report) = limiter.admit(address: address, now: .now())
+        if let report { log(report) }
+        switch decision {
+        case .admitted:
+            connections[id] = channel
+            connectionCounts.accepted += 1
+        case .refused:
+            connectionCounts.refused += 1
+        }
+        connectionCounts.open = limiter.open
+        return decision
+    }
+
+    /// An admitted connection was cut off: no complete request within request_timeout, or
+    /// no sign of life within session_timeout.
+    func noteClosed(idle: Bool) {
+        if idle {
+            connectionCounts.closedIdle += 1
+        } else {
+            connectionCounts.timedOut += 1
+        }
+    }
+
+    private func log(_ report: ConnectionLimiter.Report) {
+        switch report {
+        case .limitReached(let refusal, let address, let open, let fromAddress, let limit):
+            logger.warning("RTSP connection limit reached: new connections get 503 until there is room", metadata: [
+                "limit": "\(refusal)=\(limit)", "address": "\(address)",
+                "open": "\(open)", "openFromAddress": "\(fromAddress)",
+            ])
+        case .limitCleared(let burst):
+            logger.info("RTSP connection limits have room again", metadata: [
+                "refused": "\(burst.refused)", "refusedByMaxConnections": "\(burst.refusedTotal)",
+                "refusedByMaxConnectionsPerAddress": "\(burst.refusedPerAddress)",
+            ])
+        }
     }
 
     /// Finds the stream a request names and the part of the path after it (a track control).
@@ -54,6 +113,11 @@ final class RTSPServerState: @unchecked Sendable {
         }
     }
 
+    /// Reports the end of a burst of refused connections, once it is over.
+    func reportQuietLimits() {
+        if let report = limiter.endBurstIfQuiet(now: .now()) { log(report) }
+    }
+
     /// Ends sessions that showed no sign of life (request or RTCP) within the timeout.
     func reapIdleSessions() {
         let limit = NIODeadline.now() - configuration.sessionTimeout
@@ -62,10 +126,26 @@ final class RTSPServerState: @unchecked Sendable {
         }
     }
 
-    func connectionClosed(_ id: ObjectIdentifier) {
+    /// An admitted connection closed: its place is free and its sessions end.
+    func connectionClosed(_ id: ObjectIdentifier, address: String) {
         connections[id] = nil
+        limiter.release(address: address)
+        connectionCounts.open = limiter.open
         for session in sessions.values where session.connectionID == id {
             end(session, goodbye: true, reason: "connection closed")
         }
     }
+}
+
+/// What the connection limits have done since the server started.
+public struct RTSPConnectionSnapshot: Sendable, Hashable {
+    /// Admitted and still open.
+    public var open = 0
+    public var accepted = 0
+    /// Answered 503 for max_connections or max_connections_per_address.
+    public var refused = 0
+    /// Closed for no complete request within request_timeout.
+    public var timedOut = 0
+    /// Closed for no sign of life within session_timeout.
+    public var closedIdle = 0
 }

@@ -172,7 +172,12 @@ extension StreamHub {
         eventLoop.assertInEventLoop()
         guard tracks.indices.contains(index) else { return }
         let track = tracks[index]
-        guard let output = output ?? address.flatMap({ track.outputsByAddress[$0] }) else { return }
+        // Anybody can send datagrams to the server's RTCP port: one that comes from no viewer's
+        // address costs this dictionary lookup and a count, never a parse.
+        guard let output = output ?? address.flatMap({ track.outputsByAddress[$0] }) else {
+            track.rtcpFromStrangers &+= 1
+            return
+        }
         let packets: [RTCPPacket]
         do {
             packets = try RTCPCompound.parse(buffer)
@@ -255,8 +260,18 @@ extension StreamHub {
     /// back by the group, are left alone.
     func receiveGroupRTCP(_ buffer: ByteBuffer, track index: Int, from address: SocketAddress) {
         eventLoop.assertInEventLoop()
-        guard tracks.indices.contains(index), let packets = try? RTCPCompound.parse(buffer) else { return }
+        guard tracks.indices.contains(index) else { return }
         let track = tracks[index]
+        // The group's port hears every host on the segment: only a host with a multicast
+        // viewer here is worth a parse. (A scan of the outputs, not a lookup: multicast
+        // viewers are kept with the others, and the listener exists only while there are some.
+        // Not counted as strangers: our own reports loop back here too.)
+        let host = address.ipAddress
+        let fromViewerHost = track.outputs.contains {
+            if case .multicast = $0.transport { return $0.session.peer?.ipAddress == host }
+            return false
+        }
+        guard fromViewerHost, let packets = try? RTCPCompound.parse(buffer) else { return }
         let reporter: UInt32?
         switch packets.first {
         case .receiverReport(let rr): reporter = rr.ssrc

@@ -36,7 +36,7 @@ extension StreamHub {
                     octetsSent: UInt64(track.packetizer.octetCount), packetsToViewers: track.packetsSent,
                     octetsToViewers: track.octetsSent, viewers: track.outputs.count,
                     nacksReceived: track.nacksReceived, packetsResent: track.resentPackets,
-                    keyFrameRequests: track.keyFrameRequests)
+                    keyFrameRequests: track.keyFrameRequests, rtcpFromStrangers: track.rtcpFromStrangers)
             }
         }.get()
     }
@@ -61,4 +61,7 @@ public struct TrackSnapshot: Sendable, Hashable {
     public var nacksReceived: UInt64
     public var packetsResent: UInt64
     public var keyFrameRequests: UInt64
+    /// RTCP datagrams to the track's server RTCP port from addresses that are no viewer of
+    /// it (dropped after one dictionary lookup, never parsed).
+    public var rtcpFromStrangers: UInt64
 }

@@ -52,6 +52,8 @@ final class Track {
     var resentPackets: UInt64 = 0
     var nacksReceived: UInt64 = 0
     var keyFrameRequests: UInt64 = 0
+    /// RTCP datagrams to the server RTCP port from addresses that are no viewer, dropped unparsed.
+    var rtcpFromStrangers: UInt64 = 0
     /// The RFC 4588 retransmission stream, when the track repairs loss with one.
     var retransmission: RetransmissionPacketizer?
 

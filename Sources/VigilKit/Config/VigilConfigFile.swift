@@ -71,6 +71,15 @@ public enum VigilConfigFile {
             if let mtu = rtsp.int("mtu", 200...65000) { settings.mtu = mtu }
             if let timeout = rtsp.int("session_timeout", 5...3600) { settings.rtsp.sessionTimeout = .seconds(Int64(timeout)) }
             if let maximum = rtsp.int("max_sessions", 1...100_000) { settings.rtsp.maxSessions = maximum }
+            if let timeout = rtsp.int("request_timeout", 1...60) { settings.rtsp.requestTimeout = .seconds(Int64(timeout)) }
+            if let maximum = rtsp.int("max_connections", 1...100_000) { settings.rtsp.maxConnections = maximum }
+            if let maximum = rtsp.int("max_connections_per_address", 1...100_000) {
+                if maximum > settings.rtsp.maxConnections {
+                    rtsp.problem("max_connections_per_address", "must not exceed max_connections (\(settings.rtsp.maxConnections)), got \(maximum)")
+                } else {
+                    settings.rtsp.maxConnectionsPerAddress = maximum
+                }
+            }
             let multicast = rtsp.bool("multicast") ?? true
             if let group = rtsp.multicastGroup("multicast_group") { settings.rtsp.multicastGroupBase = group }
             if let port = rtsp.int("multicast_port", 1024...65000) {
@@ -258,14 +267,7 @@ final class TableReader {
 
     func fullKey(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
 
-    func line(of key: String) -> Int? {
-        switch table[key] {
-        case .scalar(_, let line): line
-        case .table(let t): t.line
-        case .tables(let list): list.first?.line
-        case nil: nil
-        }
-    }
+    func line(of key: String) -> Int? { table[key]?.line }
 
     func problem(_ key: String, _ message: String, line: Int? = nil) {
         problems.add(line: line ?? self.line(of: key) ?? self.line, key: fullKey(key), message)
@@ -276,6 +278,7 @@ final class TableReader {
         switch table[key] {
         case nil: return nil
         case .scalar(let value, let line): return (value, line)
+        case .array: problem(key, "must be \(expecting), not an array"); return nil
         case .table, .tables: problem(key, "must be \(expecting), not a table"); return nil
         }
     }
@@ -334,6 +337,39 @@ final class TableReader {
         return text
     }
 
+    /// An array of strings (`["a", "b"]`, possibly empty); an element of another type is
+    /// reported with its own line, and then the key reads as absent.
+    func strings(_ key: String) -> [String]? {
+        if !known.contains(key) { known.append(key) }
+        switch table[key] {
+        case nil:
+            return nil
+        case .scalar(let value, let line):
+            problem(key, "must be an array of strings ([\"a\", \"b\"]), got \(value.typeName)", line: line)
+            return nil
+        case .table, .tables:
+            problem(key, "must be an array of strings ([\"a\", \"b\"]), not a table")
+            return nil
+        case .array(let elements, _):
+            var list: [String] = []
+            var isValid = true
+            for (index, element) in elements.enumerated() {
+                let what: String
+                switch element {
+                case .scalar(.string(let text), _):
+                    list.append(text)
+                    continue
+                case .scalar(let value, _): what = value.typeName
+                case .array: what = "an array"
+                case .table, .tables: what = "a table"
+                }
+                problem(key, "element \(index + 1) must be a string in quotes, got \(what)", line: element.line)
+                isValid = false
+            }
+            return isValid ? list : nil
+        }
+    }
+
     /// An IPv4 or IPv6 address to listen on.
     func address(_ key: String) -> String? {
         guard let text = string(key) else { return nil }
@@ -381,6 +417,9 @@ final class TableReader {
         case .scalar(_, let line):
             problem(key, "must be a [\(fullKey(key))] table, not a value", line: line)
             return nil
+        case .array(_, let line):
+            problem(key, "must be a [\(fullKey(key))] table, not an array", line: line)
+            return nil
         }
     }
 
@@ -395,6 +434,17 @@ final class TableReader {
         case .scalar(_, let line):
             problem(key, "must be [[\(fullKey(key))]] tables, not a value", line: line)
             return []
+        case .array(let elements, let line):
+            // `key = [{ … }, { … }]` is the same data as [[key]] tables written inline.
+            let inline = elements.compactMap { element -> TOMLDocument.Table? in
+                if case .table(let t) = element { return t }
+                return nil
+            }
+            guard inline.count == elements.count else {
+                problem(key, "must be [[\(fullKey(key))]] tables, not an array of values", line: line)
+                return []
+            }
+            return inline.map { TableReader($0, prefix: fullKey(key), problems: problems) }
         }
     }
 

@@ -4,21 +4,59 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Serve
 import ServiceLifecycle
 
 /// The HTTP API on its own port (127.0.0.1:8080 by default), a Hummingbird application:
 /// `GET /api/v1/status` (JSON, `VigilStatus`) and `GET /metrics` (Prometheus text).
 /// Port 0 picks a free port; `boundPort()` tells which.
+///
+/// Limited like the RTSP listener, with what Hummingbird 2.28 offers plus two small pieces:
+/// - a header timeout: Hummingbird's `idleTimeout` counts from the last HTTP *part* decoded,
+///   and a head that never ends decodes none, so the connection closes `requestTimeout`
+///   after it opened (and an idle keep-alive connection as long after its last response);
+/// - a head of at most `maxHeaderBytes` (NIO's HTTP decoder limits; over it: 400 and closed);
+/// - a body cap: Hummingbird reads and discards an unread body after the response, however
+///   long, so `BodyLimitResponder` answers 413 and closes the input to any request whose
+///   declared or streamed body is over `maxBodyBytes` (the API takes GETs; nothing needs one);
+/// - a connection cap: Hummingbird's `MaximumAvailableConnections` stops accepting at
+///   `maxConnections` — the next clients wait in the listen backlog rather than getting a
+///   503 (Hummingbird has no hook to answer them; this is the gap);
+/// - `AcceptThrottle` on the listener, because Hummingbird's listener spins on EMFILE
+///   like any NIO listener (see there).
 public final class StatusAPI: Service, @unchecked Sendable {
+    /// The API's limits; `requestTimeout` is the RTSP listener's `request_timeout`.
+    public struct Limits: Sendable, Hashable {
+        public var requestTimeout: TimeAmount
+        /// `vigil status` and a Prometheus scraper or two: far more than they need.
+        public var maxConnections: Int
+        /// A GET with its headers is well under 1 KiB; 16 KiB holds any real one.
+        public var maxHeaderBytes: Int
+        /// The API takes no bodies; a small one is tolerated (and discarded).
+        public var maxBodyBytes: Int
+
+        public init(
+            requestTimeout: TimeAmount = .seconds(5), maxConnections: Int = 32, maxHeaderBytes: Int = 16 * 1024,
+            maxBodyBytes: Int = 64 * 1024
+        ) {
+            self.requestTimeout = requestTimeout
+            self.maxConnections = maxConnections
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
     weak var vigil: Vigil?
     let settings: VigilSettings.HTTP
+    let limits: Limits
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     private let bound: EventLoopPromise<Int>
     private let boundCompleted = NIOLockedValueBox(false)
 
-    init(settings: VigilSettings.HTTP, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+    init(settings: VigilSettings.HTTP, limits: Limits = Limits(), eventLoopGroup: any EventLoopGroup, logger: Logger) {
         self.settings = settings
+        self.limits = limits
         self.eventLoopGroup = eventLoopGroup
         var logger = logger
         logger[metadataKey: "api"] = "http"
@@ -44,7 +82,7 @@ public final class StatusAPI: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        let router = Router()
+        let router = Router(context: StatusRequestContext.self)
         router.get("api/v1/status") { [weak self] _, _ -> Response in
             guard let vigil = self?.vigil else { return Response(status: .serviceUnavailable) }
             let data = try VigilStatus.encoder().encode(try await vigil.status())
@@ -59,11 +97,27 @@ public final class StatusAPI: Service, @unchecked Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        let limits = self.limits
+        let logger = self.logger
         let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Vigil/\(VigilVersion.current)"),
+            responder: BodyLimitResponder(base: router.buildResponder(), maxBodyBytes: limits.maxBodyBytes),
+            server: .http1(configuration: .init(
+                idleTimeout: limits.requestTimeout,
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 64))),
+            configuration: .init(
+                address: .hostname(settings.host, port: settings.port), serverName: "Vigil/\(VigilVersion.current)",
+                availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
             // Hummingbird logs "Server started and listening" itself.
             onServerRunning: { [weak self] channel in
+                let listenerLogger = {
+                    var logger = logger
+                    logger[metadataKey: "listener"] = "http"
+                    return logger
+                }()
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(AcceptThrottle(logger: listenerLogger), position: .first)
+                }.get()
                 self?.complete(.success(channel.localAddress?.port ?? 0))
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
@@ -76,5 +130,45 @@ public final class StatusAPI: Service, @unchecked Sendable {
             throw error
         }
         complete(.failure(CancellationError()))
+    }
+}
+
+/// The request context of the API: Hummingbird's basic one, plus the connection, so that a
+/// refused body can stop being read.
+struct StatusRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+}
+
+/// Answers 413 to a request whose body is over the cap — declared by Content-Length, or
+/// found while reading a chunked one — and closes the connection's input: after the
+/// response Hummingbird would otherwise read and discard the body however long it is.
+struct BodyLimitResponder<Base: HTTPResponder>: HTTPResponder where Base.Context == StatusRequestContext {
+    let base: Base
+    let maxBodyBytes: Int
+
+    func respond(to request: Request, context: StatusRequestContext) async throws -> Response {
+        var tooLarge = false
+        if let declared = request.headers[.contentLength] {
+            tooLarge = Int(declared).map { $0 > maxBodyBytes } ?? true
+        } else if request.headers[.transferEncoding] != nil {
+            var request = request
+            do {
+                _ = try await request.collectBody(upTo: maxBodyBytes)
+            } catch {
+                tooLarge = true
+            }
+        }
+        guard !tooLarge else {
+            context.logger.debug("request body over the limit: 413", metadata: ["maxBodyBytes": "\(maxBodyBytes)"])
+            context.channel.close(mode: .input, promise: nil)
+            return Response(status: .contentTooLarge, headers: [.connection: "close"])
+        }
+        return try await base.respond(to: request, context: context)
     }
 }
