@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "Serve",
             dependencies: [
-                "MediaCore", "ServeWire",
+                "MediaCore", "ServeWire", "Access",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "VigilKit",
             dependencies: [
-                "MediaCore", "Capture", "Encode", "Serve",
+                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilKit", "Encode", "MediaCore",
+                "VigilKit", "Encode", "MediaCore", "Access",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "VigilTests",
             dependencies: [
-                "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode", "TestSeeds",
+                "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode", "TestSeeds", "Access", "Tokens",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import Access
 import Capture
 import Encode
 import Foundation
@@ -8,6 +9,8 @@ import NIOPosix
 import Serve
 import ServeWire
 import ServiceLifecycle
+import Synchronization
+import Tokens
 
 /// A built daemon: its streams, its listeners, and the event loops they run on. The stream
 /// list changes on reload (`apply(_:)`); everything else is fixed for the process.
@@ -22,6 +25,21 @@ public final class Vigil: @unchecked Sendable {
     let media: MediaService
     /// Sends READY/STATUS/WATCHDOG/STOPPING to systemd when `NOTIFY_SOCKET` is set.
     public let lifecycle: SystemdLifecycle
+    /// The one access check, shared by the RTSP server and the HTTP API; a reload takes new
+    /// `[access]` and `[[user]]` settings into it.
+    public let access: AccessPolicy
+    /// The UMAS token store, when `[access] token_secret` is set (fixed for the process).
+    public let tokens: TokenStore?
+    /// What the policy redeems tokens through (the store, seen as access control sees it).
+    public let tokenRedeemer: (any TokenRedeeming)?
+    /// The clocks of access control: token lifetimes are wall-clock time from here.
+    public let accessClock: any AccessClock
+    let tokenMaintenance: TokenMaintenance?
+    /// `/gettoken`'s shared secret; a reload may change or remove it (the store stays).
+    let tokenSecret: Mutex<UMASSecret?>
+    /// Short viewer numbers for the status API, in join order per stream: session ids are
+    /// capabilities and never leave the RTSP connection that owns them.
+    let viewerNumbers = Mutex(ViewerNumbers())
     private let lock = NSLock()
     private var _streams: [VigilStream]
     private var _settings: VigilSettings
@@ -31,8 +49,15 @@ public final class Vigil: @unchecked Sendable {
 
     init(
         settings: VigilSettings, streams: [VigilStream], rtspServer: RTSPServer, eventLoopGroup: MultiThreadedEventLoopGroup,
-        anchor: WallClockAnchor, notifier: SystemdNotifier?, logger: Logger
+        anchor: WallClockAnchor, notifier: SystemdNotifier?, logger: Logger, access: AccessPolicy,
+        tokens: TokenStore?, tokenRedeemer: (any TokenRedeeming)?, accessClock: any AccessClock
     ) {
+        self.access = access
+        self.tokens = tokens
+        self.tokenRedeemer = tokenRedeemer
+        self.accessClock = accessClock
+        self.tokenMaintenance = tokens.map { TokenMaintenance(store: $0, clock: accessClock, logger: logger) }
+        self.tokenSecret = Mutex(settings.access.tokenSecret.flatMap(UMASSecret.init))
         self._settings = settings
         self._streams = streams
         self.rtspServer = rtspServer
@@ -46,7 +71,7 @@ public final class Vigil: @unchecked Sendable {
         self.statusAPI = settings.http.enabled
             ? StatusAPI(
                 settings: settings.http, limits: .init(requestTimeout: settings.rtsp.requestTimeout),
-                eventLoopGroup: eventLoopGroup, logger: logger)
+                eventLoopGroup: eventLoopGroup, access: access, logger: logger)
             : nil
         media.vigil = self
         lifecycle.vigil = self
@@ -79,9 +104,11 @@ public final class Vigil: @unchecked Sendable {
 
     /// The services in start order; graceful shutdown runs in reverse: systemd hears
     /// STOPPING=1 first, then the HTTP API closes, then the RTSP server says BYE to its
-    /// viewers, and the pipelines stop last.
+    /// viewers, the pipelines stop, and the token store closes last.
     public var services: [any Service] {
-        var list: [any Service] = [media, rtspServer]
+        var list: [any Service] = []
+        if let tokenMaintenance { list.append(tokenMaintenance) }
+        list += [media, rtspServer]
         if let statusAPI { list.append(statusAPI) }
         list.append(lifecycle)
         return list
@@ -126,9 +153,42 @@ public final class VigilStream: Sendable {
     public var path: String { settings.path }
 }
 
+/// Why Vigil cannot start with these settings, said for the operator.
+public struct VigilStartupError: Error, CustomStringConvertible, LocalizedError {
+    public var description: String
+    public var errorDescription: String? { description }
+}
+
 /// The composition root, shared by `main` and the tests: for each stream capture sources →
-/// encoders → stream hub, and one RTSP server over all hubs, all from one settings value.
-public func buildVigil(settings: VigilSettings, logger: Logger, notifier: SystemdNotifier? = nil) throws -> Vigil {
+/// encoders → stream hub, one access policy (and the token store behind it), and one RTSP
+/// server over all hubs, all from one settings value. `accessClock` is for tests that drive
+/// token lifetimes.
+public func buildVigil(
+    settings: VigilSettings, logger: Logger, notifier: SystemdNotifier? = nil,
+    accessClock: any AccessClock = SystemAccessClock(),
+    environment: [String: String] = ProcessInfo.processInfo.environment
+) throws -> Vigil {
+    // Access first: it may refuse the settings, and nothing has started yet.
+    if settings.http.enabled, let problem = settings.access.apiExposureProblem(httpHost: settings.http.host) {
+        throw VigilStartupError(description: problem)
+    }
+    let accessConfiguration: AccessConfiguration
+    do {
+        accessConfiguration = try settings.access.configuration()
+    } catch {
+        throw VigilStartupError(description: "[access]: \(error)")
+    }
+    if settings.access.isOpen {
+        logger.notice(
+            "access is open to everyone: no [[user]] and no [access] anonymous key, so anyone may watch every stream and read the API; add a [[user]] (vigil passwd) to require a login")
+    }
+    let tokens = try settings.access.tokenSecret == nil ? nil : openTokenStore(settings.access, environment: environment, logger: logger)
+    let redeemer = tokens.map { TokenStoreRedeemer(store: $0, logger: logger) }
+    var random = SystemRandomNumberGenerator()
+    let policy = AccessPolicy(
+        configuration: accessConfiguration, secret: AccessPolicy.randomSecret(using: &random), tokens: redeemer,
+        clock: accessClock)
+
     let anchor = WallClockAnchor.now()
     var built: [VigilStream] = []
     // Event loops after the streams: nothing that throws may leave threads behind. The
@@ -144,10 +204,32 @@ public func buildVigil(settings: VigilSettings, logger: Logger, notifier: System
         try? eventLoopGroup.syncShutdownGracefully()
         throw error
     }
-    let server = RTSPServer(configuration: settings.rtsp, hubs: built.map(\.hub), eventLoop: eventLoop, logger: logger)
+    let server = RTSPServer(
+        configuration: settings.rtsp, hubs: built.map(\.hub), eventLoop: eventLoop, logger: logger, access: policy)
     return Vigil(
         settings: settings, streams: built, rtspServer: server, eventLoopGroup: eventLoopGroup, anchor: anchor,
-        notifier: notifier, logger: logger)
+        notifier: notifier, logger: logger, access: policy, tokens: tokens, tokenRedeemer: redeemer,
+        accessClock: accessClock)
+}
+
+/// Opens `<state directory>/tokens.sqlite`, creating the directory (0700) if it is missing.
+func openTokenStore(_ access: VigilSettings.Access, environment: [String: String], logger: Logger) throws -> TokenStore {
+    let directory = access.resolvedStateDirectory(environment: environment)
+    let path = (directory as NSString).appendingPathComponent(TokenStore.fileName)
+    do {
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let policy = TokenPolicy(
+            maximumDuration: access.tokenMaxDuration.map { .seconds($0) }, maximumLimit: access.tokenMaxUses)
+        let store = try TokenStore(path: path, policy: policy)
+        logger.info("token store open", metadata: ["path": "\(path)"])
+        return store
+    } catch {
+        throw VigilStartupError(
+            description: "cannot open the token store \(path) ([access] token_secret is set; state_directory or $STATE_DIRECTORY must be a writable directory): \(error)")
+    }
 }
 
 /// One stream's sources, encoders, hub and pipeline. Randomness (SSRCs, sequence numbers,

@@ -139,6 +139,8 @@ public struct VigilSettings: Sendable, Equatable {
     /// Off in a bare `VigilSettings()` so that embedders and tests never collide on a fixed
     /// port; the config file and the command line turn it on (127.0.0.1:8080 by default).
     public var http = HTTP(enabled: false)
+    /// `[access]` and `[[user]]`: open to everyone (but `admin`) until a user exists.
+    public var access = Access()
     public var logLevel: Logger.Level = .info
     /// Largest RTP packet in bytes (RFC 6184 FU-A splits below it).
     public var mtu = 1400

@@ -58,7 +58,7 @@ struct Status: ParsableCommand {
                 let loss = viewer.tracks.compactMap(\.fractionLost).max().map { String(format: "%.1f%%", $0 * 100) } ?? "-"
                 let jitter = viewer.tracks.compactMap(\.jitterSeconds).max().map { String(format: "%.1f ms", $0 * 1000) } ?? "-"
                 let sent = viewer.tracks.reduce(UInt64(0)) { $0 + $1.packetsSent }
-                print("    \(viewer.session)  \(viewer.transport)  \(viewer.peer)  sent \(sent) packets, loss \(loss), jitter \(jitter)")
+                print("    viewer \(viewer.viewer)  \(viewer.transport)  \(viewer.peer)  sent \(sent) packets, loss \(loss), jitter \(jitter)")
             }
         }
     }

@@ -29,16 +29,16 @@ final class ManualClock: AccessClock, @unchecked Sendable {
 final class TableTokens: TokenRedeeming, @unchecked Sendable {
     private let verdicts: [String: TokenVerdict]
     private let lock = NSLock()
-    private var asked: [(token: String, path: String, now: Date)] = []
+    private var asked: [(token: String, path: String, now: Date, spend: Bool)] = []
 
     init(_ verdicts: [String: TokenVerdict]) { self.verdicts = verdicts }
 
-    func redeem(token: String, path: String, now: Date) async -> TokenVerdict {
-        lock.withLock { asked.append((token, path, now)) }
+    func redeem(token: String, path: String, now: Date, spend: Bool) async -> TokenVerdict {
+        lock.withLock { asked.append((token, path, now, spend)) }
         return verdicts[token] ?? .unknown
     }
 
-    var requests: [(token: String, path: String, now: Date)] { lock.withLock { asked } }
+    var requests: [(token: String, path: String, now: Date, spend: Bool)] { lock.withLock { asked } }
 }
 
 /// The parameters of one `WWW-Authenticate: Digest` value.

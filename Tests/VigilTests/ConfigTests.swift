@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Logging
 import VigilKit
@@ -45,6 +46,8 @@ final class ConfigTests: XCTestCase {
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
+            "[access]", "realm", "anonymous", "basic", "token_secret", "token_max_duration", "token_max_uses", "state_directory",
+            "[[user]]", "name", "password", "permissions", "ips",
         ]
         let lines = text.split(separator: "\n").map { $0.hasPrefix("#") ? String($0.dropFirst()) : String($0) }
         for key in keys {
@@ -77,6 +80,10 @@ final class ConfigTests: XCTestCase {
             enabled = true
             host = "0.0.0.0"
             port = 0
+
+            # Off loopback the API needs someone granted "api".
+            [access]
+            anonymous = ["read", "api"]
 
             [log]
             level = "debug"
@@ -130,6 +137,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertNil(settings.rtsp.multicastGroupBase)
         XCTAssertEqual(settings.rtsp.multicastTTL, 4)
         XCTAssertEqual(settings.http, .init(enabled: true, host: "0.0.0.0", port: 0))
+        XCTAssertEqual(settings.access.anonymousGrants, [Grant(.read, path: .any), Grant(.api, path: .any)])
         XCTAssertEqual(settings.logLevel, .debug)
         XCTAssertEqual(settings.streams.count, 2)
         let door = settings.streams[0]
@@ -168,8 +176,8 @@ final class ConfigTests: XCTestCase {
     /// says what is allowed.
     func testEachProblemNamesKeyLineAndWhatIsAllowed() throws {
         let cases: [(name: String, text: String, line: Int?, key: String, message: String)] = [
-            ("unknown top-level key", "colour = 1", 1, "colour", "unknown key; allowed at the top level: [rtsp], [http], [log], [[stream]]"),
-            ("unknown table", "[video]\nfps = 3", 1, "video", "unknown key; allowed at the top level: [rtsp], [http], [log], [[stream]]"),
+            ("unknown top-level key", "colour = 1", 1, "colour", "unknown key; allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]"),
+            ("unknown table", "[video]\nfps = 3", 1, "video", "unknown key; allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]"),
             ("unknown key in rtsp", "[rtsp]\nprot = 1", 2, "rtsp.prot",
              "unknown key; allowed in [rtsp]: host, port, udp_port_base, mtu, session_timeout, max_sessions, request_timeout, max_connections, max_connections_per_address, multicast, multicast_group, multicast_port, multicast_ttl"),
             ("wrong type", "[rtsp]\nport = \"8554\"", 2, "rtsp.port", "must be an integer in 0...65535, got a string"),

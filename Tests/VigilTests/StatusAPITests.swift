@@ -121,10 +121,16 @@ final class StatusAPITests: XCTestCase {
         XCTAssertEqual(samples["vigil_viewers{stream=\"live\"}"], 1)
         XCTAssertEqual(samples["vigil_viewers{stream=\"noise\"}"], 0)
         XCTAssertGreaterThan(samples["vigil_encoder_bitrate_kbps{stream=\"live\"}"] ?? 0, 0)
-        let session = entry.session
-        XCTAssertEqual(samples["vigil_viewer_fraction_lost{stream=\"live\",session=\"\(session)\",track=\"video\"}"], 0.25)
-        XCTAssertEqual(samples["vigil_viewer_jitter_seconds{stream=\"live\",session=\"\(session)\",track=\"video\"}"], 0.01)
-        XCTAssertEqual(samples["vigil_viewer_cumulative_lost{stream=\"live\",session=\"\(session)\",track=\"video\"}"], 7)
+        // Viewers are numbered in join order; the session id (a capability: it controls the
+        // session) appears nowhere, neither in the JSON nor as a label.
+        XCTAssertEqual(entry.viewer, 1)
+        let session = try XCTUnwrap(viewer.session?.split(separator: ";").first.map(String.init))
+        XCTAssertFalse(text.contains(session), "the status JSON must not carry the session id")
+        XCTAssertFalse(metrics.contains(session), "no metric label carries the session id")
+        XCTAssertFalse(metrics.contains("session="))
+        XCTAssertEqual(samples["vigil_viewer_fraction_lost{stream=\"live\",viewer=\"1\",track=\"video\"}"], 0.25)
+        XCTAssertEqual(samples["vigil_viewer_jitter_seconds{stream=\"live\",viewer=\"1\",track=\"video\"}"], 0.01)
+        XCTAssertEqual(samples["vigil_viewer_cumulative_lost{stream=\"live\",viewer=\"1\",track=\"video\"}"], 7)
         // Every family has HELP and TYPE before its samples.
         for name in ["vigil_frames_captured_total", "vigil_rtp_packets_sent_total", "vigil_viewers", "vigil_viewer_jitter_seconds"] {
             XCTAssertTrue(metrics.contains("# HELP \(name) "), name)

@@ -181,7 +181,8 @@ public actor AccessPolicy {
         guard let tokens else {
             return askForCredentials(request, now: now, cause: .tokensDisabled, isFailure: false)
         }
-        let verdict = await tokens.redeem(token: token, path: request.action.path, now: clock.wallClockNow())
+        let verdict = await tokens.redeem(
+            token: token, path: request.action.path, now: clock.wallClockNow(), spend: request.spendsTokenUse)
         switch verdict {
         case .valid(let permissions):
             limiter.recordSuccess(from: request.peer)

@@ -11,11 +11,15 @@ public struct AccessRequest: Sendable {
     /// rtsp:// URL); a digest `uri=` must equal it (RFC 7616 §3.4.6).
     public var uri: String
     public var credentials: PresentedCredentials
+    /// Whether a valid token spends one of its uses on this request (the request starts a new
+    /// session), or is only checked (a DESCRIBE before it, an HTTP read).
+    public var spendsTokenUse: Bool
 
     public init(
         action: AccessAction, peer: IPAddress, connection: ConnectionID, method: String, uri: String,
-        credentials: PresentedCredentials
+        credentials: PresentedCredentials, spendsTokenUse: Bool = true
     ) {
+        self.spendsTokenUse = spendsTokenUse
         self.action = action
         self.peer = peer
         self.connection = connection

@@ -1,3 +1,4 @@
+import Access
 import Logging
 import NIOCore
 import ServeWire
@@ -51,10 +52,24 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
     /// Interleaved RTCP channels of this connection's sessions, by channel number.
     private var rtcpChannels: [UInt8: TrackOutput] = [:]
     private var connectionID: ObjectIdentifier { ObjectIdentifier(self) }
+    /// This connection to the access check (digest nonces are bound to it).
+    private let accessConnection: ConnectionID
+    /// Stream paths this connection was admitted to, and as whom. A viewer's later requests on
+    /// the connection (SETUP of the next track, after DESCRIBE) are not asked again; a token
+    /// admitted at DESCRIBE was only checked, and the SETUP that creates the session spends
+    /// one of its uses (one use is one new session).
+    private var admitted: [String: Principal] = [:]
+    /// The token each path was admitted with: clients build SETUP URLs from Content-Base,
+    /// which carries no query, so the SETUP that spends the use presents the token of the
+    /// DESCRIBE before it.
+    private var admittedTokens: [String: String] = [:]
+    /// An `Authentication-Info` value (a next nonce) for the next response.
+    private var authenticationInfo: String?
 
     init(server: RTSPServerState) {
         self.server = server
         self.logger = server.logger
+        self.accessConnection = server.nextAccessConnection()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -90,6 +105,10 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             logger.debug("connection closed")
         }
         phase = .closing
+        if let access = server.access {
+            let connection = accessConnection
+            Task { await access.connectionClosed(connection) }
+        }
         rtcpChannels.removeAll()
         queued.removeAll()
         ownSessions.removeAll()
@@ -238,6 +257,100 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         if let id = request.session, let session = server.sessions[id] {
             session.touch()
         }
+        if let access = server.access, let (path, spendsToken) = accessNeed(of: request) {
+            if let principal = admitted[path], !(spendsToken && principal == .token) {
+                dispatch(request, cseq: cseq, channel: channel)
+            } else {
+                check(request, path: path, spendsToken: spendsToken, cseq: cseq, access: access, channel: channel)
+            }
+            return
+        }
+        dispatch(request, cseq: cseq, channel: channel)
+    }
+
+    // MARK: - Access
+
+    /// The stream path a request must be allowed to read, and whether it starts a session (a
+    /// token's use is spent then), or nil when the request needs no check: OPTIONS, and
+    /// requests within a session, whose unguessable ID is the proof (it was handed out only
+    /// after a check).
+    private func accessNeed(of request: RTSPRequest) -> (path: String, spendsToken: Bool)? {
+        let startsSession: Bool
+        switch request.method {
+        case "DESCRIBE": startsSession = false
+        case "SETUP" where request.session == nil: startsSession = true
+        default: return nil
+        }
+        guard let target = RequestTarget(request.uri) else { return nil }  // answered 400 later
+        // An unknown path is checked as it is written, so that without credentials a 404
+        // cannot tell which paths exist.
+        let path = server.resolve(target)?.hub.path ?? target.segments.joined(separator: "/")
+        return (path, startsSession)
+    }
+
+    /// Asks the access check about `request`; the connection's later requests wait (responses
+    /// stay in request order) until it answers on the loop.
+    private func check(_ request: RTSPRequest, path: String, spendsToken: Bool, cseq: String, access: AccessPolicy, channel: any Channel) {
+        var credentials = PresentedCredentials(authorization: request.headers["Authorization"])
+        if case .none = credentials, let token = RequestTarget(request.uri)?.queryValue("token") ?? admittedTokens[path] {
+            credentials = .token(token)
+        }
+        // An address the socket cannot name (never for TCP) is checked as 0.0.0.0: no allow
+        // list contains it.
+        let peer = (try? IPAddress(address)) ?? IPAddress(bytes: [0, 0, 0, 0])!
+        let accessRequest = AccessRequest(
+            action: AccessAction(.read, path: path), peer: peer, connection: accessConnection,
+            method: request.method, uri: request.uri, credentials: credentials, spendsTokenUse: spendsToken)
+        awaitingResponse = true
+        let promise = channel.eventLoop.makePromise(of: AccessDecision.self)
+        promise.completeWithTask { await access.decide(accessRequest) }
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        promise.futureResult.whenSuccess { decision in
+            let this = handler.value
+            this.awaitingResponse = false
+            guard let channel = this.channel, channel.isActive else { return }
+            this.carryOut(decision, for: request, path: path, cseq: cseq, channel: channel)
+            this.drain()
+        }
+    }
+
+    private func carryOut(_ decision: AccessDecision, for request: RTSPRequest, path: String, cseq: String, channel: any Channel) {
+        switch decision {
+        case .allowed(let principal, let info):
+            admitted[path] = principal
+            if principal == .token, let token = RequestTarget(request.uri)?.queryValue("token") ?? admittedTokens[path] {
+                admittedTokens[path] = token
+            }
+            authenticationInfo = info
+            dispatch(request, cseq: cseq, channel: channel)
+        case .refused(let refusal, let cause, let startedBurst):
+            // Never the password or the token: the cause names neither.
+            if startedBurst {
+                logger.warning("access refused; failures from this address are backed off", metadata: [
+                    "address": "\(address)", "path": "\(path)", "cause": "\(cause)",
+                ])
+            } else {
+                logger.debug("access refused", metadata: ["path": "\(path)", "cause": "\(cause)"])
+            }
+            var headers = RTSPHeaders()
+            let status: RTSPStatus
+            switch refusal {
+            case .needsCredentials(let challenges):
+                status = .unauthorized
+                for challenge in challenges { headers.add(name: "WWW-Authenticate", value: challenge) }
+            case .forbidden:
+                status = .forbidden
+            case .rateLimited(let retryAfter):
+                // RFC 2326 §12.31: 503 with Retry-After, in whole seconds rounded up.
+                status = .serviceUnavailable
+                let (seconds, attoseconds) = retryAfter.components
+                headers.add(name: "Retry-After", value: "\(seconds + (attoseconds > 0 ? 1 : 0))")
+            }
+            respond(RTSPResponse(status: status, headers: headers), cseq: cseq)
+        }
+    }
+
+    private func dispatch(_ request: RTSPRequest, cseq: String, channel: any Channel) {
         switch request.method {
         case "OPTIONS":
             var headers = RTSPHeaders()
@@ -552,6 +665,10 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         var headers = RTSPHeaders()
         if let cseq { headers.add(name: "CSeq", value: cseq) }
         headers.add(name: "Server", value: server.configuration.serverName)
+        if let info = authenticationInfo {
+            headers.add(name: "Authentication-Info", value: info)
+            authenticationInfo = nil
+        }
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         response.headers = headers
         var buffer = channel.allocator.buffer(capacity: 256 + response.body.readableBytes)

@@ -1,3 +1,4 @@
+import Access
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -78,12 +79,14 @@ public final class RTSPServer: Service, @unchecked Sendable {
     /// Whether `bound` was completed: a server built but never run must still complete it.
     private let boundCompleted = NIOLockedValueBox(false)
 
-    public init(configuration: Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger) {
+    /// - Parameter access: the one access check (users, digest, tokens); nil serves everyone,
+    ///   as the synthetic default with no config does.
+    public init(configuration: Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger, access: AccessPolicy? = nil) {
         self.configuration = configuration
         self.hubList = NIOLockedValueBox(hubs)
         self.eventLoop = eventLoop
         self.logger = logger
-        self.state = RTSPServerState(configuration: configuration, hubs: hubs, eventLoop: eventLoop, logger: logger)
+        self.state = RTSPServerState(configuration: configuration, hubs: hubs, eventLoop: eventLoop, logger: logger, access: access)
         self.bound = eventLoop.makePromise(of: Int.self)
     }
 

@@ -1,3 +1,4 @@
+import Access
 import Logging
 import NIOCore
 import ServeWire
@@ -15,6 +16,16 @@ final class RTSPServerState: @unchecked Sendable {
     var connections: [ObjectIdentifier: any Channel] = [:]
     var reaper: RepeatedTask?
     var isShuttingDown = false
+    /// The one access check; nil serves everyone.
+    let access: AccessPolicy?
+    private var accessConnections: UInt64 = 0
+
+    /// A number for a new connection, unique for the life of the server: digest nonces are
+    /// bound to it.
+    func nextAccessConnection() -> ConnectionID {
+        accessConnections += 1
+        return ConnectionID(accessConnections)
+    }
     /// The caps on open connections, and the burst of refusals in progress.
     private var limiter: ConnectionLimiter
     /// Refused connections waiting (at most `refusalGrace`) for their request, so that the
@@ -30,7 +41,8 @@ final class RTSPServerState: @unchecked Sendable {
     /// right after connecting, so it is there within a round trip on any usable path.
     static let refusalGrace: TimeAmount = .milliseconds(250)
 
-    init(configuration: RTSPServer.Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger) {
+    init(configuration: RTSPServer.Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger, access: AccessPolicy? = nil) {
+        self.access = access
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger

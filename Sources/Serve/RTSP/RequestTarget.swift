@@ -37,6 +37,18 @@ struct RequestTarget: Sendable, Hashable {
         segments = rest.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
     }
 
+    /// The first value of `name` in the query (`?token=T&…`), as written (tokens are
+    /// alphanumeric: nothing to decode); nil if absent.
+    func queryValue(_ name: String) -> String? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name[...] else { continue }
+            return String(parts[1])
+        }
+        return nil
+    }
+
     /// The URL a client should resolve track controls against (Content-Base), ending in `/`.
     func base(forStreamPath path: String) -> String {
         "\(origin ?? "")/\(path)/"

@@ -1,3 +1,4 @@
+import Access
 import Capture
 import Foundation
 import Logging
@@ -93,7 +94,8 @@ public enum VigilConfigFile {
             if !multicast { settings.rtsp.multicastGroupBase = nil }
             rtsp.finish()
         }
-        if let http = top.table("http") {
+        let httpTable = top.table("http")
+        if let http = httpTable {
             if let enabled = http.bool("enabled") { settings.http.enabled = enabled }
             if let host = http.address("host") { settings.http.host = host }
             if let port = http.int("port", 0...65535) { settings.http.port = port }
@@ -124,7 +126,15 @@ public enum VigilConfigFile {
                 settings.streams.append(stream)
             }
         }
-        top.finish(allowedNote: "allowed at the top level: [rtsp], [http], [log], [[stream]]")
+        if let access = top.table("access") {
+            decodeAccess(access, into: &settings.access)
+            access.finish()
+        }
+        settings.access.users = decodeUsers(top.tables("user", plural: "users"), realm: settings.access.realm)
+        if settings.http.enabled, let reason = settings.access.apiExposureReason(httpHost: settings.http.host) {
+            problems.add(line: httpTable?.line(of: "host") ?? httpTable?.line, key: "http.host", "\"\(settings.http.host)\" is reachable from other hosts: the API \(reason)")
+        }
+        top.finish(allowedNote: "allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]")
         return settings
     }
 
@@ -240,6 +250,132 @@ public enum VigilConfigFile {
     }
 }
 
+extension VigilConfigFile {
+    /// The most a token may be asked to live: ten years is "for good" for a camera URL.
+    static let longestTokenDuration = 10 * 365 * 86_400
+
+    static func decodeAccess(_ table: TableReader, into access: inout VigilSettings.Access) {
+        if let realm = table.string("realm") {
+            if realm.isEmpty || realm.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                table.problem("realm", "must be a non-empty name without control characters, got \"\(realm)\"")
+            } else {
+                access.realm = realm
+            }
+        }
+        if let entries = table.stringsWithLines("anonymous") {
+            access.anonymous = grants(entries, key: "anonymous", in: table)
+        }
+        if let basic = table.bool("basic") { access.basic = basic }
+        if let secret = table.string("token_secret") {
+            if secret.count < minimumTokenSecretLength {
+                table.problem(
+                    "token_secret",
+                    "must be at least \(minimumTokenSecretLength) characters (anyone who guesses it mints tokens; e.g. `openssl rand -hex 16`), got \(secret.count)")
+            } else {
+                access.tokenSecret = secret
+            }
+        }
+        if let seconds = table.int("token_max_duration", 1...longestTokenDuration) { access.tokenMaxDuration = seconds }
+        if let uses = table.int("token_max_uses", 1...1_000_000_000) { access.tokenMaxUses = uses }
+        if let directory = table.string("state_directory") {
+            if directory.hasPrefix("/") {
+                access.stateDirectory = directory
+            } else {
+                table.problem("state_directory", "must be an absolute path (\"/var/lib/vigil\"), got \"\(directory)\"")
+            }
+        }
+    }
+
+    /// A UMAS secret shorter than this is guessable over the network.
+    static let minimumTokenSecretLength = 16
+
+    static func decodeUsers(_ tables: [TableReader], realm: String) -> [User] {
+        var users: [User] = []
+        var seen: [String: Int] = [:]
+        for table in tables {
+            defer { table.finish() }
+            var name: String?
+            if let text = table.string("name") {
+                if text.isEmpty || text.contains(":") || text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    table.problem("name", "must be non-empty, without \":\" or control characters, got \"\(text)\"")
+                } else if let first = seen[text] {
+                    table.problem("name", "\"\(text)\" is already the name of the user at line \(first)")
+                } else {
+                    seen[text] = table.line(of: "name") ?? 0
+                    name = text
+                }
+            } else if table.line(of: "name") == nil {
+                table.problem("name", "is required: the user name a viewer logs in with")
+            }
+            let shownName = name ?? "NAME"
+            var credential: StoredCredential?
+            if let text = table.string("password") {
+                if !text.hasPrefix("v1$") {
+                    table.problem(
+                        "password",
+                        "must be a stored credential (v1$…), never a clear-text password: run `vigil passwd --user \(shownName)` and paste the line it prints")
+                } else {
+                    do {
+                        let parsed = try StoredCredential(text)
+                        if parsed.realm != realm {
+                            table.problem(
+                                "password",
+                                "was made for realm \"\(parsed.realm)\", but [access] realm is \"\(realm)\"; make a new one with `vigil passwd --user \(shownName) --realm \(realm)`")
+                        } else {
+                            credential = parsed
+                        }
+                    } catch {
+                        table.problem("password", "\(error)")
+                    }
+                }
+            } else if table.line(of: "password") == nil {
+                table.problem("password", "is required: run `vigil passwd --user \(shownName)` and paste the line it prints", line: table.line)
+            }
+            let grants = table.stringsWithLines("permissions").map { Self.grants($0, key: "permissions", in: table) } ?? []
+            var networks: [IPNetwork] = []
+            for (index, (text, line)) in (table.stringsWithLines("ips") ?? []).enumerated() {
+                do {
+                    networks.append(try IPNetwork(text))
+                } catch {
+                    table.problem("ips", "element \(index + 1): \(error); write an address or a CIDR block (\"192.168.1.0/24\", \"::1\")", line: line)
+                }
+            }
+            if let name, let credential {
+                users.append(User(name: name, credential: credential, grants: grants, allowedNetworks: networks))
+            }
+        }
+        return users
+    }
+
+    /// `"read:*"`, `"playback:door"`, `"api"`; a permission alone is on every path.
+    static func grants(_ entries: [(String, Int)], key: String, in table: TableReader) -> [Grant] {
+        var grants: [Grant] = []
+        for (index, (text, line)) in entries.enumerated() {
+            switch grant(text) {
+            case .success(let grant): grants.append(grant)
+            case .failure(let message): table.problem(key, "element \(index + 1): \(message.text)", line: line)
+            }
+        }
+        return grants
+    }
+
+    struct GrantProblem: Error { var text: String }
+
+    static func grant(_ text: String) -> Result<Grant, GrantProblem> {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let names = Permission.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let permission = Permission(rawValue: String(parts[0])) else {
+            return .failure(GrantProblem(text: "\"\(text)\": the permission must be one of \(names), optionally with :PATH (\"read:door\", \"read:*\")"))
+        }
+        guard parts.count == 2 else { return .success(Grant(permission, path: .any)) }
+        do {
+            return .success(Grant(permission, path: try PathPattern(String(parts[1]))))
+        } catch {
+            return .failure(GrantProblem(text: "\"\(text)\": \(error)"))
+        }
+    }
+}
+
 /// Collects problems from every table.
 final class Problems {
     var list: [ConfigProblem] = []
@@ -340,6 +476,11 @@ final class TableReader {
     /// An array of strings (`["a", "b"]`, possibly empty); an element of another type is
     /// reported with its own line, and then the key reads as absent.
     func strings(_ key: String) -> [String]? {
+        stringsWithLines(key)?.map(\.0)
+    }
+
+    /// `strings(_:)` with each element's line, for checks of the elements themselves.
+    func stringsWithLines(_ key: String) -> [(String, Int)]? {
         if !known.contains(key) { known.append(key) }
         switch table[key] {
         case nil:
@@ -351,13 +492,13 @@ final class TableReader {
             problem(key, "must be an array of strings ([\"a\", \"b\"]), not a table")
             return nil
         case .array(let elements, _):
-            var list: [String] = []
+            var list: [(String, Int)] = []
             var isValid = true
             for (index, element) in elements.enumerated() {
                 let what: String
                 switch element {
-                case .scalar(.string(let text), _):
-                    list.append(text)
+                case .scalar(.string(let text), let line):
+                    list.append((text, line))
                     continue
                 case .scalar(let value, _): what = value.typeName
                 case .array: what = "an array"
@@ -423,13 +564,13 @@ final class TableReader {
         }
     }
 
-    func tables(_ key: String) -> [TableReader] {
+    func tables(_ key: String, plural: String = "streams") -> [TableReader] {
         if !known.contains(key) { known.append(key) }
         switch table[key] {
         case nil: return []
         case .tables(let list): return list.map { TableReader($0, prefix: fullKey(key), problems: problems) }
         case .table(let t):
-            problem(key, "streams are an array of tables: write [[\(fullKey(key))]], not [\(fullKey(key))]", line: t.line)
+            problem(key, "\(plural) are an array of tables: write [[\(fullKey(key))]], not [\(fullKey(key))]", line: t.line)
             return []
         case .scalar(_, let line):
             problem(key, "must be [[\(fullKey(key))]] tables, not a value", line: line)

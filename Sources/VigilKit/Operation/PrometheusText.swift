@@ -37,7 +37,7 @@ struct PrometheusText {
             streams.flatMap { stream in
                 stream.viewers.flatMap { viewer in
                     viewer.tracks.compactMap { track in
-                        value(track).map { ([("stream", stream.path), ("session", viewer.session), ("track", track.kind)], $0) }
+                        value(track).map { ([("stream", stream.path), ("viewer", String(viewer.viewer)), ("track", track.kind)], $0) }
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Hummingbird
 import Logging
@@ -8,7 +9,8 @@ import Serve
 import ServiceLifecycle
 
 /// The HTTP API on its own port (127.0.0.1:8080 by default), a Hummingbird application:
-/// `GET /api/v1/status` (JSON, `VigilStatus`) and `GET /metrics` (Prometheus text).
+/// `GET /api/v1/status` (JSON, `VigilStatus`) and `GET /metrics` (Prometheus text), which
+/// need the `api` permission off loopback, and the token routes (`StatusAPI+Tokens.swift`).
 /// Port 0 picks a free port; `boundPort()` tells which.
 ///
 /// Limited like the RTSP listener, with what Hummingbird 2.28 offers plus two small pieces:
@@ -48,14 +50,20 @@ public final class StatusAPI: Service, @unchecked Sendable {
 
     weak var vigil: Vigil?
     let settings: VigilSettings.HTTP
+    /// The access check; the status routes ask it only off loopback (see `run`).
+    let access: AccessPolicy
     let limits: Limits
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     private let bound: EventLoopPromise<Int>
     private let boundCompleted = NIOLockedValueBox(false)
 
-    init(settings: VigilSettings.HTTP, limits: Limits = Limits(), eventLoopGroup: any EventLoopGroup, logger: Logger) {
+    init(
+        settings: VigilSettings.HTTP, limits: Limits = Limits(), eventLoopGroup: any EventLoopGroup, access: AccessPolicy,
+        logger: Logger
+    ) {
         self.settings = settings
+        self.access = access
         self.limits = limits
         self.eventLoopGroup = eventLoopGroup
         var logger = logger
@@ -83,20 +91,30 @@ public final class StatusAPI: Service, @unchecked Sendable {
 
     public func run() async throws {
         let router = Router(context: StatusRequestContext.self)
-        router.get("api/v1/status") { [weak self] _, _ -> Response in
+        // On loopback only this box reaches the API (`vigil status`, a local scraper); anywhere
+        // else it needs the `api` permission (buildVigil refused to start if nobody has it).
+        let guarded = !VigilSettings.Access.isLoopback(settings.host)
+        let status = router.group("api/v1/status")
+        let metrics = router.group("metrics")
+        if guarded {
+            status.add(middleware: HTTPAccessMiddleware(policy: access, permission: .api, path: "status", logger: logger))
+            metrics.add(middleware: HTTPAccessMiddleware(policy: access, permission: .api, path: "metrics", logger: logger))
+        }
+        status.get { [weak self] _, _ -> Response in
             guard let vigil = self?.vigil else { return Response(status: .serviceUnavailable) }
             let data = try VigilStatus.encoder().encode(try await vigil.status())
             return Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        router.get("metrics") { [weak self] _, _ -> Response in
+        metrics.get { [weak self] _, _ -> Response in
             guard let vigil = self?.vigil else { return Response(status: .serviceUnavailable) }
             let text = PrometheusText.render(try await vigil.status())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        addTokenRoutes(to: router)
         let limits = self.limits
         let logger = self.logger
         let app = Application(

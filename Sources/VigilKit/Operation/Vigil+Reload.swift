@@ -1,5 +1,7 @@
+import Access
 import Foundation
 import Logging
+import Tokens
 
 /// What a reload did, stream by stream.
 public struct ReloadOutcome: Sendable, Hashable {
@@ -83,6 +85,7 @@ extension Vigil {
             outcome.needsRestart.append("network threads")
             effective.networkThreads = old.networkThreads
         }
+        try await applyAccess(requested.access, old: old, into: &effective, outcome: &outcome)
         VigilLogHandler.level = requested.logLevel
 
         let running = streams
@@ -122,6 +125,43 @@ extension Vigil {
         effective.streams = result.map(\.settings)
         replace(streams: result, settings: effective)
         return outcome
+    }
+
+    /// `[access]` and `[[user]]` apply at once (digest nonces in flight and the failure
+    /// back-off are kept) and so does `token_secret` while the token store is open; where the
+    /// store lives, its limits, and opening or closing it need a restart. Throws, before any
+    /// stream is touched, when the new settings would leave a non-loopback API unprotected.
+    private func applyAccess(
+        _ requested: VigilSettings.Access, old: VigilSettings, into effective: inout VigilSettings, outcome: inout ReloadOutcome
+    ) async throws {
+        guard requested != old.access else { return }
+        if old.http.enabled, let problem = requested.apiExposureReason(httpHost: old.http.host) {
+            throw ConfigError(path: nil, problems: [.init(line: nil, key: "http.host", message: "\"\(old.http.host)\" is reachable from other hosts: the API \(problem)")])
+        }
+        let configuration: AccessConfiguration
+        do {
+            configuration = try requested.configuration()
+        } catch {
+            throw ConfigError(path: nil, problems: [.init(line: nil, key: "access", message: "\(error)")])
+        }
+        var applied = requested
+        let storeChanges = requested.stateDirectory != old.access.stateDirectory
+            || requested.tokenMaxDuration != old.access.tokenMaxDuration || requested.tokenMaxUses != old.access.tokenMaxUses
+            || (tokens == nil && requested.tokenSecret != nil)
+        if storeChanges {
+            outcome.needsRestart.append("access tokens")
+            applied.stateDirectory = old.access.stateDirectory
+            applied.tokenMaxDuration = old.access.tokenMaxDuration
+            applied.tokenMaxUses = old.access.tokenMaxUses
+            if tokens == nil { applied.tokenSecret = nil }
+        }
+        await access.reload(configuration)
+        let secret = applied.tokenSecret.flatMap(UMASSecret.init)
+        tokenSecret.withLock { $0 = secret }
+        effective.access = applied
+        if requested.isOpen, !old.access.isOpen {
+            logger.notice("access is open to everyone again: no [[user]] and no [access] anonymous key")
+        }
     }
 
     /// Re-reads the config file (SIGHUP, `systemctl reload vigil`). A file with problems is

@@ -1,5 +1,6 @@
 import Foundation
 import Serve
+import Synchronization
 
 /// What `GET /api/v1/status` answers and `vigil status` prints: every stream with its
 /// sources, encoder settings and current bitrate, counters, and viewers with their RTCP
@@ -80,7 +81,9 @@ public struct VigilStatus: Codable, Sendable {
     }
 
     public struct Viewer: Codable, Sendable {
-        public var session: String
+        /// 1, 2, 3 … in join order on this stream. Not the RTSP session id: that id is a
+        /// capability (it controls the session), so it never leaves its connection.
+        public var viewer: Int
         public var transport: String
         public var peer: String
         public var tracks: [ViewerTrack]
@@ -136,6 +139,9 @@ extension Vigil {
             let kinds = Dictionary(uniqueKeysWithValues: tracks.map { ($0.track, ($0.kind, $0.clockRate)) })
             var bySession: [String: VigilStatus.Viewer] = [:]
             var order: [String] = []
+            var sessions: [String] = []
+            for viewer in viewers where !sessions.contains(viewer.session) { sessions.append(viewer.session) }
+            let numbers = viewerNumbers.withLock { $0.numbers(path: stream.path, sessions: sessions) }
             for viewer in viewers {
                 let (kind, clockRate) = kinds[viewer.track] ?? ("video", 90_000)
                 let s = viewer.statistics
@@ -147,7 +153,7 @@ extension Vigil {
                     keyFrameRequests: s.keyFrameRequests, nacksReceived: s.nacksReceived, keyFramesOnly: s.keyFramesOnly)
                 if bySession[viewer.session] == nil {
                     order.append(viewer.session)
-                    bySession[viewer.session] = .init(session: viewer.session, transport: viewer.transport, peer: viewer.peer, tracks: [])
+                    bySession[viewer.session] = .init(viewer: numbers[viewer.session] ?? 0, transport: viewer.transport, peer: viewer.peer, tracks: [])
                 }
                 bySession[viewer.session]?.tracks.append(track)
             }
@@ -176,6 +182,8 @@ extension Vigil {
                 },
                 viewers: order.compactMap { bySession[$0] }))
         }
+        let paths = Set(self.streams.map(\.path))
+        viewerNumbers.withLock { $0.retain(paths: paths) }
         return VigilStatus(
             version: VigilVersion.current, uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds),
             rtsp: .init(host: settings.rtsp.host, port: rtspPort),
@@ -196,5 +204,33 @@ extension Vigil {
         case .microphone(let name): .init(kind: "microphone", device: name)
         case .rawInput(let raw): .init(kind: "raw", file: raw.path, format: "s16le")
         }
+    }
+}
+
+/// Numbers viewers 1, 2, 3 … per stream in the order they are first seen (snapshots list
+/// viewers in join order), keeping each number while its session lasts.
+struct ViewerNumbers {
+    private var next: [String: Int] = [:]
+    private var assigned: [String: [String: Int]] = [:]
+
+    /// The numbers of `sessions` (in join order) on the stream at `path`; sessions gone since
+    /// the last call lose theirs, numbers are never reused.
+    mutating func numbers(path: String, sessions: [String]) -> [String: Int] {
+        let present = Set(sessions)
+        var numbers = (assigned[path] ?? [:]).filter { present.contains($0.key) }
+        var counter = next[path] ?? 1
+        for session in sessions where numbers[session] == nil {
+            numbers[session] = counter
+            counter += 1
+        }
+        next[path] = counter
+        assigned[path] = numbers
+        return numbers
+    }
+
+    /// Forgets streams that no longer exist.
+    mutating func retain(paths: Set<String>) {
+        next = next.filter { paths.contains($0.key) }
+        assigned = assigned.filter { paths.contains($0.key) }
     }
 }

@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Logging
 import MediaCore
@@ -35,8 +36,9 @@ final class VigilFixture: @unchecked Sendable {
         return logger
     }
 
-    init(settings: VigilSettings = VigilFixture.smallSettings()) async throws {
-        let vigil = try buildVigil(settings: settings, logger: Self.testLogger())
+    /// `accessClock` drives token lifetimes (see `ManualAccessClock`).
+    init(settings: VigilSettings = VigilFixture.smallSettings(), accessClock: any AccessClock = SystemAccessClock()) async throws {
+        let vigil = try buildVigil(settings: settings, logger: Self.testLogger(), accessClock: accessClock)
         let group = vigil.makeServiceGroup(signals: false)
         self.vigil = vigil
         self.group = group
