@@ -8,10 +8,14 @@ import GRDB
 /// - **Storage.** A GRDB `DatabasePool`: it insists on WAL mode, so the admin list reads a
 ///   snapshot while a redeem writes, and a crash leaves committed transactions in the WAL
 ///   for the next open to replay. (A `DatabaseQueue` would serialize the list behind the
-///   writes and leave WAL to a pragma one could forget.) `synchronous = FULL` on top of
-///   GRDB's NORMAL: every commit is fsynced, so a spent use stays spent across a power cut
-///   — without it, the last commits before the cut may roll back and a one-shot token would
-///   open a second session. It costs one fsync per mint and per new RTSP session.
+///   writes and leave WAL to a pragma one could forget.) Commits are durable across a
+///   restart and a `kill -9` in WAL mode whatever `synchronous` says (the WAL is written
+///   before the commit returns); across a power cut only fsynced ones are. So a *spend*
+///   (`redeem`) commits with `synchronous = FULL`: a spent use stays spent, or a one-shot
+///   token could open a second session after the cut. Mints, revokes and purges commit with
+///   NORMAL: a mint lost to a power cut is a URL that fails, not a door left open, and an
+///   fsync per mint would hold `/gettoken` to the disk's fsync rate (about 1,600/s here
+///   against 7,700/s without, `Scripts/bench --only auth`).
 /// - **Atomic uses.** `redeem` decrements in a single conditional
 ///   `UPDATE … WHERE remaining > 0 RETURNING` inside one write transaction: two viewers
 ///   racing for the last use get exactly one `valid`, whichever connection or process they
@@ -55,8 +59,8 @@ public actor TokenStore {
         configuration.label = "Vigil.Tokens"
         configuration.busyMode = .timeout(Self.busyTimeout)
         let pool = try DatabasePool(path: path, configuration: configuration)
-        // Only the writer connection commits, so it is the one that needs FULL.
-        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        // Only the writer connection commits; NORMAL unless a spend asks for FULL (above).
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = NORMAL") }
         try Self.migrator.migrate(pool)
         self.pool = pool
         self.policy = policy
@@ -106,28 +110,41 @@ public actor TokenStore {
         let digest = Self.digest(token)
         let path = StreamPath.normalized(path)
         let now = Self.milliseconds(now)
-        return try await pool.write { db in
-            // Timing: the lookup is SQLite's primary-key B-tree search, whose comparisons stop
-            // at the first differing byte. It compares the SHA-256 of the presented token, not
-            // the token: how far a guess matched says only how far two digests agree, and an
-            // attacker cannot steer a digest towards a stored one, so nothing about a stored
-            // token leaks beyond what that lookup inherently does.
-            if let row = try Row.fetchOne(
-                db,
-                sql: """
-                    UPDATE token SET remaining = remaining - 1
-                    WHERE digest = ?
-                      AND (expires IS NULL OR expires > ?)
-                      AND (remaining IS NULL OR remaining > 0)
-                      AND (app IS NULL OR app = ?)
-                    RETURNING remaining
-                    """,
-                arguments: [digest, now, path])
-            {
-                return .valid(remaining: row[0])
+        return try await pool.writeWithoutTransaction { db in
+            // A spend is fsynced at commit (see the type's comment); the connection goes back
+            // to NORMAL for whatever writes next.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            var verdict = TokenVerdict.unknown
+            try db.inTransaction(.immediate) {
+                verdict = try Self.spend(db, digest: digest, path: path, now: now)
+                return .commit
             }
-            return try Self.verdict(db, digest: digest, path: path, now: now)
+            return verdict
         }
+    }
+
+    private static func spend(_ db: Database, digest: Data, path: String, now: Int64) throws -> TokenVerdict {
+        // Timing: the lookup is SQLite's primary-key B-tree search, whose comparisons stop
+        // at the first differing byte. It compares the SHA-256 of the presented token, not
+        // the token: how far a guess matched says only how far two digests agree, and an
+        // attacker cannot steer a digest towards a stored one, so nothing about a stored
+        // token leaks beyond what that lookup inherently does.
+        if let row = try Row.fetchOne(
+            db,
+            sql: """
+                UPDATE token SET remaining = remaining - 1
+                WHERE digest = ?
+                  AND (expires IS NULL OR expires > ?)
+                  AND (remaining IS NULL OR remaining > 0)
+                  AND (app IS NULL OR app = ?)
+                RETURNING remaining
+                """,
+            arguments: [digest, now, path])
+        {
+            return .valid(remaining: row[0])
+        }
+        return try Self.verdict(db, digest: digest, path: path, now: now)
     }
 
     /// The verdict `redeem` would give, without spending a use: for the requests of a viewer
