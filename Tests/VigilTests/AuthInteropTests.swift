@@ -76,6 +76,16 @@ class AuthDaemonTestCase: XCTestCase {
         return "rtsp://\(credentials)127.0.0.1:\(port)/\(path)\(query)"
     }
 
+    /// One warning for a burst of failures, naming the address, and no password in the log.
+    func assertOneBackOffLine(file: StaticString = #filePath, line: UInt = #line) async throws {
+        let daemon = try XCTUnwrap(daemon)
+        await waitUntil(timeout: 5) { daemon.stderr.value.contains("backed off") }
+        let lines = daemon.stderr.value.split(whereSeparator: \.isNewline).filter { $0.contains("backed off") }
+        XCTAssertEqual(lines.count, 1, "one log line for the burst: \(daemon.stderr.value)", file: file, line: line)
+        XCTAssertTrue(lines.first?.contains("127.0.0.1") == true, "\(lines)", file: file, line: line)
+        XCTAssertFalse(daemon.stderr.value.contains(Self.wrongPassword), "no password in the log", file: file, line: line)
+    }
+
     func ffprobe(_ url: String) throws -> ProcessResult {
         try runProcess("ffprobe", [
             "-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height",
@@ -132,12 +142,7 @@ final class AuthInteropTests: AuthDaemonTestCase {
         XCTAssertEqual(wrong.stdout.count, 0, "nothing decoded with a wrong password")
         XCTAssertTrue(wrong.stderr.contains("Unauthorized (401)") || wrong.stderr.contains("Service Unavailable (503)"), wrong.stderr)
         if wrong.stderr.contains("(503)") {
-            let daemon = try XCTUnwrap(daemon)
-            await waitUntil(timeout: 5) { daemon.stderr.value.contains("backed off") }
-            let lines = daemon.stderr.value.split(whereSeparator: \.isNewline).filter { $0.contains("backed off") }
-            XCTAssertEqual(lines.count, 1, "one log line for the burst: \(daemon.stderr.value)")
-            XCTAssertTrue(lines.first?.contains("127.0.0.1") == true, "\(lines)")
-            XCTAssertFalse(daemon.stderr.value.contains(Self.wrongPassword), "no password in the log")
+            try await assertOneBackOffLine()
         }
     }
 
@@ -176,12 +181,7 @@ final class AuthInteropTests: AuthDaemonTestCase {
         XCTAssertEqual(answers, ["401", "401", "401", "401", "401", "503"], "five failures, then the back-off")
         let during = try ffprobe(url(user: Self.user, password: Self.password.replacingOccurrences(of: " ", with: "%20")))
         XCTAssertTrue(during.stderr.contains("503"), "the right password waits out the back-off too: \(during.stderr)")
-        let daemon = try XCTUnwrap(daemon)
-        await waitUntil(timeout: 5) { daemon.stderr.value.contains("backed off") }
-        let lines = daemon.stderr.value.split(whereSeparator: \.isNewline).filter { $0.contains("backed off") }
-        XCTAssertEqual(lines.count, 1, "one log line for the burst: \(daemon.stderr.value)")
-        XCTAssertTrue(lines.first?.contains("127.0.0.1") == true, "\(lines)")
-        XCTAssertFalse(daemon.stderr.value.contains(Self.wrongPassword), "no password in the log")
+        try await assertOneBackOffLine()
         // The first back-off is one second.
         let forgiven = await waitUntil(timeout: 10) {
             (try? self.ffprobe(self.url(user: Self.user, password: Self.password.replacingOccurrences(of: " ", with: "%20"))))?.status == 0
