@@ -155,6 +155,23 @@ final class TokenAPITests: XCTestCase {
         try await fixture.stop()
     }
 
+    /// Guessing the secret is backed off like guessing a password: after five wrong secrets
+    /// from one address, 429 with Retry-After, the right secret included, until it passes.
+    func testWrongSecretsAreBackedOff() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixture = try await VigilFixture(settings: try Self.settings(stateDirectory: directory))
+        let port = try XCTUnwrap(fixture.httpPort)
+        let statuses = try (0..<6).map { _ in try Self.curl(port, "/gettoken?token=not-the-secret-\(UUID())").status }
+        XCTAssertEqual(statuses, [403, 403, 403, 403, 403, 429])
+        let during = try Self.curl(port, "/gettoken?token=\(Self.secret)&app=door")
+        XCTAssertEqual(during.status, 429)
+        XCTAssertEqual(during.header("Retry-After"), ["1"])
+        let forgiven = await waitUntil(timeout: 10) { (try? Self.curl(port, "/gettoken?token=\(Self.secret)&app=door"))?.status == 200 }
+        XCTAssertTrue(forgiven, "the right secret works again once the back-off has passed")
+        try await fixture.stop()
+    }
+
     /// Without token_secret there is no store and no route: 404, and the policy refuses tokens.
     func testWithoutTokenSecretGetTokenIs404() async throws {
         let directory = Self.temporaryDirectory()

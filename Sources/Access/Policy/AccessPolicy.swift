@@ -72,6 +72,18 @@ public actor AccessPolicy {
         dummyCredential = Self.makeDummyCredential(secret: secret, configuration: configuration, dummyHA1: dummyHA1)
     }
 
+    /// How long `peer` must still wait before it is heard again, or nil: for checks made outside
+    /// `decide` (the shared UMAS secret of `/gettoken`), which back off with the same limiter.
+    public func backOff(for peer: IPAddress) -> Duration? {
+        limiter.retryAfter(for: peer, now: clock.monotonicNow())
+    }
+
+    /// Counts a failure made outside `decide` (a wrong UMAS secret) against `peer`; true when it
+    /// started a burst, which the caller logs once with the address.
+    public func recordFailure(from peer: IPAddress) -> Bool {
+        limiter.recordFailure(from: peer, now: clock.monotonicNow()).startedBurst
+    }
+
     /// Forgets what was tracked for a closed connection (its nonce counts).
     public func connectionClosed(_ connection: ConnectionID) {
         nonceCounts.forget(connection: connection)

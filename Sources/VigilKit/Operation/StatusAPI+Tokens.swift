@@ -72,6 +72,11 @@ extension StatusAPI {
         }
 
         let secret = vigil.tokenSecret.withLock { $0 }
+        let peer = HTTPAccess.peerAddress(context)
+        // Guessing the secret is guessing a password: the same back-off per address.
+        if presented != nil, let wait = await access.backOff(for: peer) {
+            return HTTPAccess.response(for: .rateLimited(retryAfter: wait))
+        }
         let label: String
         if let presented, let secret, secret.accepts(presented) {
             label = "gettoken"
@@ -87,7 +92,11 @@ extension StatusAPI {
             }
         } else {
             // Never the presented value: a near miss is most of a secret.
-            logger.notice("gettoken with a wrong secret: 403", metadata: ["peer": "\(HTTPAccess.peerAddress(context))"])
+            if await access.recordFailure(from: peer) {
+                logger.warning("gettoken with wrong secrets; this address is backed off", metadata: ["peer": "\(peer)"])
+            } else {
+                logger.notice("gettoken with a wrong secret: 403", metadata: ["peer": "\(peer)"])
+            }
             return Self.text(.forbidden, "wrong token (the service access password)\n")
         }
 
