@@ -198,7 +198,7 @@ public func buildVigil(
     let eventLoop = eventLoopGroup.next()
     do {
         for stream in settings.streams {
-            built.append(try buildStream(stream, mtu: settings.mtu, eventLoop: eventLoop, anchor: anchor, logger: logger))
+            built.append(try buildStream(stream, mtu: settings.mtu, interleavedAudioHold: settings.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor, logger: logger))
         }
     } catch {
         try? eventLoopGroup.syncShutdownGracefully()
@@ -235,7 +235,8 @@ func openTokenStore(_ access: VigilSettings.Access, environment: [String: String
 /// One stream's sources, encoders, hub and pipeline. Randomness (SSRCs, sequence numbers,
 /// timestamp offsets, the CNAME) is drawn here and nowhere else.
 func buildStream(
-    _ settings: VigilSettings.Stream, mtu: Int, eventLoop: any EventLoop, anchor: WallClockAnchor, logger: Logger
+    _ settings: VigilSettings.Stream, mtu: Int, interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold,
+    eventLoop: any EventLoop, anchor: WallClockAnchor, logger: Logger
 ) throws -> VigilStream {
     var random = SystemRandomNumberGenerator()
     var logger = logger
@@ -346,6 +347,7 @@ func buildStream(
         path: settings.path, tracks: tracks, mtu: mtu, cname: cname,
         sessionBandwidthKbps: video.bitrateKbps + audioKbps)
     let hub = StreamHub(configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, logger: logger)
+    hub.interleavedAudioHold = interleavedAudioHold
     hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
     if video.adaptiveBitrate {
         let minimum = video.minimumBitrateKbps ?? max(64, video.bitrateKbps / 4)

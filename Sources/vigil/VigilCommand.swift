@@ -34,6 +34,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Stream path (rtsp://host:port/PATH; default live).") var path: String?
     @Option(help: "Open RTSP connections at most (default 2048).") var maxConnections: Int?
     @Option(help: "Open RTSP connections from one address at most (default 32).") var maxConnectionsPerAddress: Int?
+    @Option(help: "Milliseconds audio to a TCP viewer may wait to leave with the next picture (default 40; 0: at once).")
+    var tcpAudioHoldMs: Int?
     @Option(help: "Picture width (default 1280).") var width: Int?
     @Option(help: "Picture height (default 720).") var height: Int?
     @Option(help: "Frames per second (default 30).") var fps: Int?
@@ -75,6 +77,7 @@ struct Run: AsyncParsableCommand {
         func note(_ value: Any?, _ name: String) { if value != nil { given.append(name) } }
         note(port, "--port"); note(host, "--host"); note(udpPortBase, "--udp-port-base"); note(path, "--path")
         note(maxConnections, "--max-connections"); note(maxConnectionsPerAddress, "--max-connections-per-address")
+        note(tcpAudioHoldMs, "--tcp-audio-hold-ms")
         note(width, "--width"); note(height, "--height"); note(fps, "--fps"); note(bitrate, "--bitrate")
         note(preset, "--preset"); note(tune, "--tune"); note(profile, "--profile"); note(keyint, "--keyint")
         note(threads, "--threads"); note(pattern, "--pattern"); note(audioCodec, "--audio-codec"); note(audioRate, "--audio-rate")
@@ -146,6 +149,7 @@ struct Run: AsyncParsableCommand {
         settings.rtsp.udpPortBase = udpPortBase ?? 6970
         if let maxConnections { settings.rtsp.maxConnections = maxConnections }
         if let maxConnectionsPerAddress { settings.rtsp.maxConnectionsPerAddress = maxConnectionsPerAddress }
+        if let tcpAudioHoldMs { settings.rtsp.interleavedAudioHold = .milliseconds(Int64(min(max(tcpAudioHoldMs, 0), 200))) }
         settings.rtsp.multicastGroupBase = noMulticast ? nil : (multicastGroup ?? "239.255.42.1")
         settings.rtsp.multicastPortBase = multicastPort ?? 5004
         settings.rtsp.multicastTTL = multicastTTL ?? 1

@@ -113,6 +113,8 @@ final class RTSPConnectionHandlerTests: XCTestCase {
         // Units handed to the hub reach the viewer as `$` frames on the RTP channels.
         hub.deliver(videoUnit(key: true, at: 0), track: 0)
         hub.deliver(audioUnit(at: 0), track: 1)
+        // The audio waits for the connection's next flush, for at most the hold.
+        loop.advanceTime(by: hub.interleavedAudioHold)
         let media = try viewer.received().map(Self.interleaved)
         XCTAssertEqual(media.map(\.channel), [0, 0, 0, 0, 2], "SPS+PPS STAP-A and three FU-A fragments, then one G.711 packet")
         let packets = try media.map { try RTPPacket(parsing: $0.payload) }

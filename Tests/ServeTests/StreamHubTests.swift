@@ -69,7 +69,27 @@ final class StreamHubTests: XCTestCase {
         return buffers
     }
 
-    func testViewersGetTheSameBuffersStartingAtAKeyFrame() throws {
+    /// RFC 2326 §10.12 frames ('$', channel, 16-bit length, packet) cut from everything the
+    /// channel was handed since the last read; fails on bytes that are not whole frames.
+    func frames(_ channel: EmbeddedChannel, file: StaticString = #filePath, line: UInt = #line) throws -> [(channel: UInt8, packet: ByteBuffer)] {
+        var stream = ByteBuffer()
+        for var buffer in try outbound(channel) { stream.writeBuffer(&buffer) }
+        var frames: [(channel: UInt8, packet: ByteBuffer)] = []
+        while stream.readableBytes >= 4 {
+            XCTAssertEqual(stream.readInteger(as: UInt8.self), 0x24, "a frame starts with '$'", file: file, line: line)
+            let number = stream.readInteger(as: UInt8.self)!
+            let length = Int(stream.readInteger(as: UInt16.self)!)
+            guard let packet = stream.readSlice(length: length) else {
+                XCTFail("a frame cut short: \(length) bytes announced, \(stream.readableBytes) there", file: file, line: line)
+                break
+            }
+            frames.append((number, packet))
+        }
+        XCTAssertEqual(stream.readableBytes, 0, "bytes after the last whole frame", file: file, line: line)
+        return frames
+    }
+
+    func testViewersGetTheSameBufferStartingAtAKeyFrame() throws {
         let hub = makeHub()
         let a = EmbeddedChannel(loop: loop)
         let b = EmbeddedChannel(loop: loop)
@@ -81,25 +101,92 @@ final class StreamHubTests: XCTestCase {
         hub.deliver(unit(key: true, at: 1), track: 0)
         let sentA = try outbound(a)
         let sentB = try outbound(b)
-        // SPS+PPS in one STAP-A, then the 3001-byte IDR slice in three FU-A fragments.
-        XCTAssertEqual(sentA.count, 4)
-        XCTAssertEqual(sentA.map(\.readableBytes), sentB.map(\.readableBytes))
-        for (x, y) in zip(sentA, sentB) {
-            // Interleaved header ($, channel 0, length) in front of the RTP packet…
-            XCTAssertEqual(x.getInteger(at: x.readerIndex, as: UInt8.self), 0x24)
-            XCTAssertEqual(x.getInteger(at: x.readerIndex + 1, as: UInt8.self), 0)
-            XCTAssertEqual(Int(x.getInteger(at: x.readerIndex + 2, as: UInt16.self)!), x.readableBytes - 4)
-            // …and both viewers were handed the very same bytes in memory: built once.
-            x.withUnsafeReadableBytes { px in
-                y.withUnsafeReadableBytes { py in XCTAssertEqual(px.baseAddress, py.baseAddress) }
-            }
+        // One write per viewer and unit, and both viewers were handed the very same bytes in
+        // memory: the unit's frames are built once.
+        XCTAssertEqual(sentA.count, 1)
+        XCTAssertEqual(sentB.count, 1)
+        sentA[0].withUnsafeReadableBytes { pa in
+            sentB[0].withUnsafeReadableBytes { pb in XCTAssertEqual(pa.baseAddress, pb.baseAddress) }
         }
-        let first = try RTPPacket(parsing: sentA[0].getSlice(at: sentA[0].readerIndex + 4, length: sentA[0].readableBytes - 4)!)
-        XCTAssertEqual(first.header.sequenceNumber, 103, "the picture before the key frame took 100…102 (three FU-A fragments)")
-        XCTAssertEqual(first.header.timestamp, 1000 + 3000, "offset + 1/30 s at 90 kHz")
-        XCTAssertEqual(first.header.ssrc, 0x1111_1111)
-        let last = try RTPPacket(parsing: sentA[3].getSlice(at: sentA[3].readerIndex + 4, length: sentA[3].readableBytes - 4)!)
-        XCTAssertTrue(last.header.marker)
+        // SPS+PPS in one STAP-A, then the 3001-byte IDR slice in three FU-A fragments: four
+        // frames on channel 0, back to back.
+        var stream = ByteBuffer()
+        var copy = sentA[0]
+        stream.writeBuffer(&copy)
+        var packets: [RTPPacket] = []
+        while stream.readableBytes > 0 {
+            XCTAssertEqual(stream.readInteger(as: UInt8.self), 0x24)
+            XCTAssertEqual(stream.readInteger(as: UInt8.self), 0)
+            let length = Int(try XCTUnwrap(stream.readInteger(as: UInt16.self)))
+            packets.append(try RTPPacket(parsing: XCTUnwrap(stream.readSlice(length: length))))
+        }
+        XCTAssertEqual(packets.count, 4)
+        XCTAssertEqual(packets.map(\.header.sequenceNumber), [103, 104, 105, 106],
+                       "the picture before the key frame took 100…102 (three FU-A fragments)")
+        XCTAssertEqual(packets[0].header.timestamp, 1000 + 3000, "offset + 1/30 s at 90 kHz")
+        XCTAssertEqual(packets[0].header.ssrc, 0x1111_1111)
+        XCTAssertEqual(packets.map(\.header.marker), [false, false, false, true], "the marker on the picture's last packet")
+    }
+
+    /// A viewer that chose other interleaved channels gets the same packets framed for its
+    /// channel, still as one write per unit; viewers on the usual channel are unaffected.
+    func testAViewerOnItsOwnChannelGetsItsOwnFrames() throws {
+        let hub = makeHub()
+        let usual = EmbeddedChannel(loop: loop)
+        let own = EmbeddedChannel(loop: loop)
+        _ = try play(hub, on: usual)
+        let session = try play(hub, on: own)
+        hub.stop(session, goodbye: false)
+        let output = TrackOutput(trackIndex: 0, transport: .interleaved(channel: own, rtp: 6, rtcp: 7), session: session)
+        session.outputs[0] = output
+        hub.tracks[0].outputs.append(output)
+        _ = try outbound(own)
+
+        hub.deliver(unit(key: true, at: 0), track: 0)
+        XCTAssertEqual(try outbound(usual).count, 1)
+        let ownFrames = try frames(own)
+        XCTAssertEqual(ownFrames.map(\.channel), [6, 6, 6, 6])
+        XCTAssertEqual(try ownFrames.map { try RTPPacket(parsing: $0.packet).header.sequenceNumber }, [100, 101, 102, 103])
+        withExtendedLifetime(session) {}
+    }
+
+    /// Audio to a TCP viewer leaves with the next video unit's write (one system call for both),
+    /// or by itself once the hold has passed; every packet arrives once, in the order sent.
+    func testTCPAudioRidesWithTheNextPictureOrLeavesAfterTheHold() throws {
+        let hub = makeHub()
+        let channel = EmbeddedChannel(loop: loop)
+        let session = try play(hub, on: channel)
+        session.outputs[1] = TrackOutput(trackIndex: 1, transport: .interleaved(channel: channel, rtp: 2, rtcp: 3), session: session)
+        hub.tracks[1].outputs.append(session.outputs[1]!)
+        hub.deliver(unit(key: true, at: 0), track: 0)
+        XCTAssertEqual(try frames(channel).map(\.channel), [0, 0, 0, 0])
+
+        hub.deliver(audio(at: 0), track: 1)
+        hub.deliver(audio(at: 1), track: 1)
+        XCTAssertEqual(try outbound(channel).count, 0, "audio waits for the next flush")
+        hub.deliver(unit(key: false, at: 1), track: 0)
+        let together = try frames(channel)
+        XCTAssertEqual(together.map(\.channel), [2, 2, 0, 0, 0], "both audio packets, then the picture, in one flush")
+        XCTAssertEqual(try together.prefix(2).map { try RTPPacket(parsing: $0.packet).header.sequenceNumber }, [500, 501])
+
+        // No picture comes: the hold timer sends the audio by itself, no later than the hold.
+        hub.deliver(audio(at: 2), track: 1)
+        loop.advanceTime(by: hub.interleavedAudioHold - .milliseconds(1))
+        XCTAssertEqual(try outbound(channel).count, 0)
+        loop.advanceTime(by: .milliseconds(1))
+        let alone = try frames(channel)
+        XCTAssertEqual(alone.map(\.channel), [2])
+        XCTAssertEqual(try RTPPacket(parsing: alone[0].packet).header.sequenceNumber, 502)
+
+        // A hold of zero flushes every unit as it goes.
+        hub.interleavedAudioHold = .zero
+        hub.deliver(audio(at: 3), track: 1)
+        XCTAssertEqual(try frames(channel).map(\.channel), [2])
+    }
+
+    func audio(at period: Int64) -> EncodedUnit {
+        EncodedUnit(codec: .pcmu, parts: [[UInt8](repeating: 0xFF, count: 160)],
+                    instant: epoch + MediaDuration(nanoseconds: period * 20_000_000), isKeyFrame: true, sampleCount: 160)
     }
 
     func testAViewerThatCannotTakeMoreLosesPacketsAloneAndWaitsForAKeyFrame() throws {
@@ -112,21 +199,21 @@ final class StreamHubTests: XCTestCase {
         hub.keyFrameRequester = { requests.increment() }
         hub.deliver(unit(key: true, at: 0), track: 0)
         _ = try outbound(slow)
-        XCTAssertEqual(try outbound(fast).count, 4)
+        XCTAssertEqual(try frames(fast).count, 4)
 
         slow.isWritable = false
         hub.deliver(unit(key: false, at: 1), track: 0)
         XCTAssertEqual(try outbound(slow).count, 0)
-        XCTAssertEqual(try outbound(fast).count, 3)
+        XCTAssertEqual(try frames(fast).count, 3)
         XCTAssertEqual(requests.value, 1, "a key frame is asked for so the slow viewer can recover")
 
         slow.isWritable = true
         hub.deliver(unit(key: false, at: 2), track: 0)
         XCTAssertEqual(try outbound(slow).count, 0, "a broken picture chain waits for a key frame")
-        XCTAssertEqual(try outbound(fast).count, 3)
+        XCTAssertEqual(try frames(fast).count, 3)
         hub.deliver(unit(key: true, at: 3), track: 0)
-        XCTAssertEqual(try outbound(slow).count, 4)
-        XCTAssertEqual(try outbound(fast).count, 4)
+        XCTAssertEqual(try frames(slow).count, 4)
+        XCTAssertEqual(try frames(fast).count, 4)
 
         let slowOutput = hub.tracks[0].outputs.first { if case .interleaved(let c, _, _) = $0.transport { return c === slow } else { return false } }
         XCTAssertEqual(slowOutput?.statistics.packetsDropped, 3)

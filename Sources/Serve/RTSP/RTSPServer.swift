@@ -40,6 +40,9 @@ public final class RTSPServer: Service, @unchecked Sendable {
         public var multicastPortBase: Int
         /// 1 keeps the stream on the local network segment unless the owner widens it.
         public var multicastTTL: Int
+        /// How long audio for a TCP viewer may wait to leave with the next picture in one
+        /// system call (`StreamHub.interleavedAudioHold`); zero sends each audio packet at once.
+        public var interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold
 
         public init(
             host: String = "0.0.0.0", port: Int = 8554, udpPortBase: Int = 6970,

@@ -358,6 +358,8 @@ extension StreamHub {
             pending.respond(.failure(.notFound(path: path)))
         }
         pendingPlays.removeAll()
+        heldAudioFlush?.cancel()
+        flushHeldAudio()
         scheduledKeyFrameRequest?.cancel()
         scheduledKeyFrameRequest = nil
         bitrateTimer?.cancel()

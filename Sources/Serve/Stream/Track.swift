@@ -29,6 +29,10 @@ final class Track {
     /// The same packets as UDP GSO batches, built on demand once per unit for all UDP viewers.
     var datagramBatches: [DatagramBatch] = []
     var datagramBatchesBuilt = false
+    /// The same packets as RFC 2326 §10.12 interleaved frames back to back, one buffer per
+    /// channel number (nearly always one: 2 × track index), built for the first TCP viewer of
+    /// the unit and written whole to every other.
+    var interleavedUnits: [(channel: UInt8, frames: ByteBuffer)] = []
     var lastInstant: MediaInstant?
     /// Audio: the RTP time the next unit will carry, for RTP-Info of a viewer joining now.
     var nextAudioTimestamp: UInt32?
@@ -85,6 +89,21 @@ final class Track {
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         }
+    }
+
+    /// The unit's packets framed for interleaved `channel`, in one buffer; one copy of the unit
+    /// per channel number, however many viewers.
+    func interleavedFrames(channel: UInt8, allocator: ByteBufferAllocator) -> ByteBuffer {
+        for unit in interleavedUnits where unit.channel == channel { return unit.frames }
+        var size = 0
+        for packet in packets { size += InterleavedFrame.headerSize + packet.readableBytes }
+        var frames = allocator.buffer(capacity: size)
+        for packet in packets {
+            InterleavedFrame.writeHeader(channel: channel, length: packet.readableBytes, into: &frames)
+            frames.writeImmutableBuffer(packet)
+        }
+        interleavedUnits.append((channel, frames))
+        return frames
     }
 
     /// Keeps `packet` for resends.

@@ -30,6 +30,8 @@ final class TrackOutput {
     enum UDPSegmentation {
         case unknown, probing, works, refused
     }
+    /// Audio over TCP written and waiting for a flush (`StreamHub.holdAudio(for:)`).
+    var holdsAudio = false
     var statistics = ViewerStatistics()
     /// A multicast viewer's own SSRC, learnt from its first report to the group.
     var reporterSSRC: UInt32?

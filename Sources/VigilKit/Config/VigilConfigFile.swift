@@ -91,6 +91,7 @@ public enum VigilConfigFile {
                 }
             }
             if let ttl = rtsp.int("multicast_ttl", 1...255) { settings.rtsp.multicastTTL = ttl }
+            if let hold = rtsp.int("tcp_audio_hold_ms", 0...200) { settings.rtsp.interleavedAudioHold = .milliseconds(Int64(hold)) }
             if !multicast { settings.rtsp.multicastGroupBase = nil }
             rtsp.finish()
         }

@@ -112,7 +112,8 @@ extension Vigil {
                 continue
             }
             do {
-                let built = try buildStream(stream, mtu: requested.mtu, eventLoop: eventLoop, anchor: anchor, logger: logger)
+                let built = try buildStream(
+                    stream, mtu: requested.mtu, interleavedAudioHold: effective.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor, logger: logger)
                 try await rtspServer.add(built.hub)
                 built.pipeline.start()
                 result.append(built)
