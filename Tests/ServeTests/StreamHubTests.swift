@@ -156,7 +156,9 @@ final class StreamHubTests: XCTestCase {
         let hub = makeHub()
         let channel = EmbeddedChannel(loop: loop)
         let session = try play(hub, on: channel)
-        session.outputs[1] = TrackOutput(trackIndex: 1, transport: .interleaved(channel: channel, rtp: 2, rtcp: 3), session: session)
+        // Audio on the same connection as the video, as the connection handler sets it up.
+        guard case .interleaved(let connection, _, _) = session.outputs[0]!.transport else { return XCTFail("interleaved") }
+        session.outputs[1] = TrackOutput(trackIndex: 1, transport: .interleaved(connection, rtp: 2, rtcp: 3), session: session)
         hub.tracks[1].outputs.append(session.outputs[1]!)
         hub.deliver(unit(key: true, at: 0), track: 0)
         XCTAssertEqual(try frames(channel).map(\.channel), [0, 0, 0, 0])
@@ -178,9 +180,22 @@ final class StreamHubTests: XCTestCase {
         XCTAssertEqual(alone.map(\.channel), [2])
         XCTAssertEqual(try RTPPacket(parsing: alone[0].packet).header.sequenceNumber, 502)
 
+        // Audio that left with a picture is not sent again, and the hold counts from the audio
+        // written after that picture: a timer due for the earlier audio leaves it waiting.
+        hub.deliver(audio(at: 3), track: 1)
+        loop.advanceTime(by: .milliseconds(10))
+        hub.deliver(unit(key: false, at: 2), track: 0)
+        XCTAssertEqual(try frames(channel).map(\.channel), [2, 0, 0, 0])
+        loop.advanceTime(by: .milliseconds(10))
+        hub.deliver(audio(at: 4), track: 1)
+        loop.advanceTime(by: hub.interleavedAudioHold - .milliseconds(20))
+        XCTAssertEqual(try outbound(channel).count, 0, "the first audio's hold is over, but it left with the picture")
+        loop.advanceTime(by: .milliseconds(20))
+        XCTAssertEqual(try frames(channel).map(\.channel), [2], "the second audio after its own hold")
+
         // A hold of zero flushes every unit as it goes.
         hub.interleavedAudioHold = .zero
-        hub.deliver(audio(at: 3), track: 1)
+        hub.deliver(audio(at: 5), track: 1)
         XCTAssertEqual(try frames(channel).map(\.channel), [2])
     }
 
@@ -215,7 +230,7 @@ final class StreamHubTests: XCTestCase {
         XCTAssertEqual(try frames(slow).count, 4)
         XCTAssertEqual(try frames(fast).count, 4)
 
-        let slowOutput = hub.tracks[0].outputs.first { if case .interleaved(let c, _, _) = $0.transport { return c === slow } else { return false } }
+        let slowOutput = hub.tracks[0].outputs.first { if case .interleaved(let c, _, _) = $0.transport { return c.channel === slow } else { return false } }
         XCTAssertEqual(slowOutput?.statistics.packetsDropped, 3)
     }
 

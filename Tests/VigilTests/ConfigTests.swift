@@ -42,7 +42,7 @@ final class ConfigTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let keys = [
             "[rtsp]", "host", "port", "udp_port_base", "mtu", "session_timeout", "max_sessions", "multicast",
-            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "[http]", "enabled", "[log]", "level", "[[stream]]", "path",
+            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "[log]", "level", "[[stream]]", "path",
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
@@ -75,6 +75,7 @@ final class ConfigTests: XCTestCase {
             max_sessions = 10
             multicast = false
             multicast_ttl = 4
+            tcp_audio_hold_ms = 0
 
             [http]
             enabled = true
@@ -136,6 +137,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(settings.rtsp.maxSessions, 10)
         XCTAssertNil(settings.rtsp.multicastGroupBase)
         XCTAssertEqual(settings.rtsp.multicastTTL, 4)
+        XCTAssertEqual(settings.rtsp.interleavedAudioHold, .zero)
         XCTAssertEqual(settings.http, .init(enabled: true, host: "0.0.0.0", port: 0))
         XCTAssertEqual(settings.access.anonymousGrants, [Grant(.read, path: .any), Grant(.api, path: .any)])
         XCTAssertEqual(settings.logLevel, .debug)
@@ -179,9 +181,10 @@ final class ConfigTests: XCTestCase {
             ("unknown top-level key", "colour = 1", 1, "colour", "unknown key; allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]"),
             ("unknown table", "[video]\nfps = 3", 1, "video", "unknown key; allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]"),
             ("unknown key in rtsp", "[rtsp]\nprot = 1", 2, "rtsp.prot",
-             "unknown key; allowed in [rtsp]: host, port, udp_port_base, mtu, session_timeout, max_sessions, request_timeout, max_connections, max_connections_per_address, multicast, multicast_group, multicast_port, multicast_ttl"),
+             "unknown key; allowed in [rtsp]: host, port, udp_port_base, mtu, session_timeout, max_sessions, request_timeout, max_connections, max_connections_per_address, multicast, multicast_group, multicast_port, multicast_ttl, tcp_audio_hold_ms"),
             ("wrong type", "[rtsp]\nport = \"8554\"", 2, "rtsp.port", "must be an integer in 0...65535, got a string"),
             ("out of range", "[rtsp]\n\nport = 70000", 3, "rtsp.port", "must be 0...65535, got 70000"),
+            ("audio hold out of range", "[rtsp]\ntcp_audio_hold_ms = 500", 2, "rtsp.tcp_audio_hold_ms", "must be 0...200, got 500"),
             ("bad host", "[rtsp]\nhost = \"example.com\"", 2, "rtsp.host",
              "must be an IP address to listen on (\"0.0.0.0\" for all, \"127.0.0.1\" for this box only), got \"example.com\""),
             ("odd multicast port", "[rtsp]\nmulticast_port = 5005", 2, "rtsp.multicast_port", "must be even (RTP on it, RTCP on the next), got 5005"),

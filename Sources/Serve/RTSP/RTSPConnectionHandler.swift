@@ -51,6 +51,9 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
     private var awaitingResponse = false
     /// Interleaved RTCP channels of this connection's sessions, by channel number.
     private var rtcpChannels: [UInt8: TrackOutput] = [:]
+    /// What this connection's interleaved outputs share (one per connection, made at the
+    /// first interleaved SETUP), so a picture's flush takes the audio written before it.
+    private var sharedInterleavedConnection: InterleavedConnection?
     private var connectionID: ObjectIdentifier { ObjectIdentifier(self) }
     /// This connection to the access check (digest nonces are bound to it).
     private let accessConnection: ConnectionID
@@ -110,6 +113,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             Task { await access.connectionClosed(connection) }
         }
         rtcpChannels.removeAll()
+        sharedInterleavedConnection = nil
         queued.removeAll()
         ownSessions.removeAll()
         context.fireChannelInactive()
@@ -482,7 +486,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             let pair = interleavedChannels(requested: spec.interleaved, trackIndex: trackIndex)
             output = TrackOutput(
                 trackIndex: trackIndex,
-                transport: .interleaved(channel: channel, rtp: pair.rtp, rtcp: pair.rtcp), session: session)
+                transport: .interleaved(interleavedConnection(on: channel), rtp: pair.rtp, rtcp: pair.rtcp), session: session)
             rtcpChannels[pair.rtcp] = output
             replyTransport = "\(spec.profile)/TCP;unicast;interleaved=\(pair.rtp)-\(pair.rtcp);ssrc=\(ssrcText)"
         } else {
@@ -523,6 +527,13 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         case .tcp: return true
         case .udp: return udpAvailable && spec.clientPort != nil
         }
+    }
+
+    private func interleavedConnection(on channel: any Channel) -> InterleavedConnection {
+        if let shared = sharedInterleavedConnection { return shared }
+        let made = InterleavedConnection(channel: channel)
+        sharedInterleavedConnection = made
+        return made
     }
 
     /// The interleaved channel pair for a track: the client's choice when it made one that is

@@ -33,7 +33,7 @@ extension StreamHub {
         let allocator: ByteBufferAllocator
         switch output.transport {
         case .udp, .multicast: allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
-        case .interleaved(let channel, _, _): allocator = channel.allocator
+        case .interleaved(let connection, _, _): allocator = connection.channel.allocator
         }
         let packet = makeRTCP(track: track, goodbye: goodbye, allocator: allocator)
         send(rtcp: packet, to: output, track: track)
@@ -47,7 +47,8 @@ extension StreamHub {
         case .multicast:
             guard let group = track.multicast?.rtcp else { return }
             track.udp?.rtcp.write(AddressedEnvelope(remoteAddress: group, data: packet), promise: nil)
-        case .interleaved(let channel, _, let rtcpChannel):
+        case .interleaved(let connection, _, let rtcpChannel):
+            let channel = connection.channel
             guard channel.isWritable else { return }
             var header = channel.allocator.buffer(capacity: Self.interleavedHeaderSize)
             InterleavedFrame.writeHeader(channel: rtcpChannel, length: packet.readableBytes, into: &header)
@@ -59,7 +60,9 @@ extension StreamHub {
     private func flushRTCP(output: TrackOutput, track: Track) {
         switch output.transport {
         case .udp, .multicast: track.udp?.rtcp.flush()
-        case .interleaved(let channel, _, _): channel.flush()
+        case .interleaved(let connection, _, _):
+            connection.channel.flush()
+            connection.audioHeldSince = nil
         }
     }
 
@@ -157,8 +160,9 @@ extension StreamHub {
                 sentToGroup = true
             }
             send(rtcp: packet, to: output, track: track)
-            if case .interleaved(let channel, _, _) = output.transport {
-                channel.flush()
+            if case .interleaved(let connection, _, _) = output.transport {
+                connection.channel.flush()
+                connection.audioHeldSince = nil
             } else {
                 usedUDP = true
             }
@@ -313,7 +317,7 @@ extension StreamHub {
         if case .multicast = output.transport { return }  // a repair for one member would reach all
         let allocator: ByteBufferAllocator
         switch output.transport {
-        case .interleaved(let channel, _, _): allocator = channel.allocator
+        case .interleaved(let connection, _, _): allocator = connection.channel.allocator
         default: allocator = track.udp?.rtp.allocator ?? ByteBufferAllocator()
         }
         var packets: [ByteBuffer] = []
@@ -334,7 +338,8 @@ extension StreamHub {
                 track.udp?.rtp.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil)
             case .multicast:
                 continue
-            case .interleaved(let channel, let rtpChannel, _):
+            case .interleaved(let connection, let rtpChannel, _):
+                let channel = connection.channel
                 guard channel.isWritable else { continue }
                 var header = channel.allocator.buffer(capacity: Self.interleavedHeaderSize)
                 InterleavedFrame.writeHeader(channel: rtpChannel, length: packet.readableBytes, into: &header)
@@ -344,7 +349,9 @@ extension StreamHub {
         }
         switch output.transport {
         case .udp, .multicast: track.udp?.rtp.flush()
-        case .interleaved(let channel, _, _): channel.flush()
+        case .interleaved(let connection, _, _):
+            connection.channel.flush()
+            connection.audioHeldSince = nil
         }
         track.resentPackets += UInt64(packets.count)
         output.statistics.packetsResent += UInt64(packets.count)
@@ -359,7 +366,7 @@ extension StreamHub {
         }
         pendingPlays.removeAll()
         heldAudioFlush?.cancel()
-        flushHeldAudio()
+        flushHeldAudio(all: true)
         scheduledKeyFrameRequest?.cancel()
         scheduledKeyFrameRequest = nil
         bitrateTimer?.cancel()

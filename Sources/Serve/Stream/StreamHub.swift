@@ -45,13 +45,14 @@ public final class StreamHub: @unchecked Sendable {
     /// An RFC 2326 §10.12 interleaved header: '$', channel, 16-bit length.
     static let interleavedHeaderSize = InterleavedFrame.headerSize
     /// How long audio for a TCP viewer may wait for the next video unit's flush, so that the
-    /// two leave in one system call (see `holdAudio(for:)`); zero flushes every unit.
+    /// two leave in one system call (see `holdAudio(on:now:)`); zero flushes every unit.
     public var interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold
     /// 40 ms: past one picture interval at 25 or 30 fps, so audio nearly always rides along,
     /// and well inside any player's jitter buffer.
     public static let defaultInterleavedAudioHold: TimeAmount = .milliseconds(40)
-    /// TCP audio outputs written to since the hold timer last flushed them.
-    var heldAudio: [TrackOutput] = []
+    /// Connections audio was left on for the next flush, oldest first; some may have been
+    /// flushed since (by a picture), which the hold timer skips.
+    var heldAudio: [InterleavedConnection] = []
     var heldAudioFlush: Scheduled<Void>?
 
     struct PendingPlay {
@@ -109,6 +110,7 @@ public final class StreamHub: @unchecked Sendable {
     }
 
     private func fanOut(track: Track, isKeyFrame: Bool, isVideo: Bool) {
+        let now = eventLoop.now
         let packets = track.packets
         let octets = packets.reduce(0) { $0 + $1.readableBytes - RTPHeader.size }
         var queuedDatagrams = 0
@@ -142,7 +144,8 @@ public final class StreamHub: @unchecked Sendable {
                     channel.flush()
                     queuedDatagrams = 0
                 }
-            case .interleaved(let channel, let rtpChannel, _):
+            case .interleaved(let connection, let rtpChannel, _):
+                let channel = connection.channel
                 guard channel.isWritable else {
                     output.statistics.packetsDropped += UInt64(packets.count)
                     if isVideo {
@@ -156,8 +159,9 @@ public final class StreamHub: @unchecked Sendable {
                 channel.write(track.interleavedFrames(channel: rtpChannel, allocator: channel.allocator), promise: nil)
                 if isVideo || interleavedAudioHold == .zero {
                     channel.flush()
+                    connection.audioHeldSince = nil
                 } else {
-                    holdAudio(for: output)
+                    holdAudio(on: connection, now: now)
                 }
             }
             output.statistics.packetsSent += UInt64(packets.count)
@@ -180,31 +184,43 @@ public final class StreamHub: @unchecked Sendable {
 
     /// Leaves the audio just written to a TCP viewer unflushed: it goes out with the next
     /// video unit's flush on the same connection (the next picture, 33 ms away at 30 fps), or
-    /// when `interleavedAudioHold` has passed, whichever comes first. A G.711 packet every
+    /// once it has waited `interleavedAudioHold`, whichever comes first. A G.711 packet every
     /// 20 ms would otherwise cost a write (and on the viewer's side a wake-up) of its own:
     /// with it riding along, a viewer of both tracks costs one system call per picture
     /// instead of 2.7. The RTP packets and their timestamps are unchanged, so players keep
     /// audio and video in sync as before; only audio's arrival is later, by at most the hold.
-    /// The timer flushes every held output's connection whether or not video did meanwhile:
-    /// flushing a connection with nothing pending costs no system call.
-    private func holdAudio(for output: TrackOutput) {
-        guard !output.holdsAudio else { return }
-        output.holdsAudio = true
-        heldAudio.append(output)
-        guard heldAudioFlush == nil else { return }
-        heldAudioFlush = eventLoop.scheduleTask(in: interleavedAudioHold) { [weak self] in
-            self?.flushHeldAudio()
+    private func holdAudio(on connection: InterleavedConnection, now: NIODeadline) {
+        guard connection.audioHeldSince == nil else { return }
+        connection.audioHeldSince = now
+        heldAudio.append(connection)
+        if heldAudioFlush == nil {
+            heldAudioFlush = eventLoop.scheduleTask(deadline: now + interleavedAudioHold) { [weak self] in
+                self?.flushHeldAudio()
+            }
         }
     }
 
-    /// Flushes the connection of every output holding audio.
-    func flushHeldAudio() {
+    /// Flushes the connections whose audio has waited the whole hold (no picture took it
+    /// along), or all of them; and sets the timer again for the oldest still waiting.
+    func flushHeldAudio(all: Bool = false) {
         heldAudioFlush = nil
-        for output in heldAudio {
-            output.holdsAudio = false
-            if case .interleaved(let channel, _, _) = output.transport { channel.flush() }
+        let now = eventLoop.now
+        var waiting: [InterleavedConnection] = []
+        for connection in heldAudio {
+            guard let since = connection.audioHeldSince else { continue }  // left with a picture
+            if all || since + interleavedAudioHold <= now {
+                connection.audioHeldSince = nil
+                connection.channel.flush()
+            } else {
+                waiting.append(connection)
+            }
         }
-        heldAudio.removeAll(keepingCapacity: true)
+        heldAudio = waiting
+        if let oldest = waiting.first?.audioHeldSince {
+            heldAudioFlush = eventLoop.scheduleTask(deadline: oldest + interleavedAudioHold) { [weak self] in
+                self?.flushHeldAudio()
+            }
+        }
     }
 
     /// Writes the unit's packets to one UDP viewer as `DatagramBatch`es; returns the writes

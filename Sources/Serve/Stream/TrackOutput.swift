@@ -9,10 +9,16 @@ final class TrackOutput {
     enum Transport {
         /// UDP unicast to the viewer's RTP and RTCP ports (RFC 2326 §12.39 client_port).
         case udp(rtp: SocketAddress, rtcp: SocketAddress)
-        /// RTP and RTCP interleaved on the RTSP connection (RFC 2326 §10.12).
-        case interleaved(channel: any Channel, rtp: UInt8, rtcp: UInt8)
+        /// RTP and RTCP interleaved on the RTSP connection (RFC 2326 §10.12), shared with the
+        /// session's other tracks on it.
+        case interleaved(InterleavedConnection, rtp: UInt8, rtcp: UInt8)
         /// The stream's multicast group: one copy on the wire for all such viewers.
         case multicast
+
+        /// Interleaved on a connection no other output shares.
+        static func interleaved(channel: any Channel, rtp: UInt8, rtcp: UInt8) -> Transport {
+            .interleaved(InterleavedConnection(channel: channel), rtp: rtp, rtcp: rtcp)
+        }
     }
 
     let trackIndex: Int
@@ -30,8 +36,6 @@ final class TrackOutput {
     enum UDPSegmentation {
         case unknown, probing, works, refused
     }
-    /// Audio over TCP written and waiting for a flush (`StreamHub.holdAudio(for:)`).
-    var holdsAudio = false
     var statistics = ViewerStatistics()
     /// A multicast viewer's own SSRC, learnt from its first report to the group.
     var reporterSSRC: UInt32?
@@ -57,6 +61,20 @@ final class TrackOutput {
     var isInterleaved: Bool {
         if case .interleaved = transport { return true }
         return false
+    }
+}
+
+/// An RTSP connection that carries interleaved RTP and RTCP (RFC 2326 §10.12), shared by the
+/// outputs of every track set up on it, so that what one track writes and another flushes meet.
+/// Confined to the hub's event loop.
+final class InterleavedConnection {
+    let channel: any Channel
+    /// When audio was first written here and left for the next flush (`StreamHub.holdAudio`);
+    /// nil once a flush took it.
+    var audioHeldSince: NIODeadline?
+
+    init(channel: any Channel) {
+        self.channel = channel
     }
 }
 
