@@ -10,7 +10,7 @@ final class BenchSmokeTests: XCTestCase {
 
     /// The section of the report each scenario writes, by the row label it must contain.
     static let scenarioRows = [
-        "1. Fan-out", "2. Latency", "3. Join", "4. Lip sync", "5. Footprint", "6. Encode path",
+        "1. Fan-out", "1b. Viewer cost", "2. Latency", "3. Join", "4. Lip sync", "5. Footprint", "6. Encode path",
     ]
 
     func testSmokeRunWritesEveryScenario() throws {
@@ -22,7 +22,7 @@ final class BenchSmokeTests: XCTestCase {
 
         let result = try runProcess(
             Self.root.appendingPathComponent("Scripts/bench").path,
-            ["--smoke", "--vigil", binary.path, "--out", out.path], timeout: 240)
+            ["--smoke", "--perf", "--vigil", binary.path, "--out", out.path], timeout: 420)
         XCTAssertEqual(result.status, 0, "Scripts/bench --smoke failed:\n\(result.stderr.suffix(3000))")
 
         let report = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -31,6 +31,12 @@ final class BenchSmokeTests: XCTestCase {
             XCTAssertTrue(report.contains("| \(row) |"), "no \(row) row in the report:\n\(report)")
         }
         XCTAssertTrue(report.contains("## H.263 (issue 5)"), "no H.263 section")
+        // --perf profiled both servers: the breakdown table has a column for each, and a
+        // sampled CPU time.
+        XCTAssertTrue(report.contains("| Category | vigil | anchor |"), "no perf breakdown:\n\(report)")
+        let sampled = report.split(separator: "\n").first { $0.hasPrefix("| CPU seconds sampled |") }
+        XCTAssertNotNil(sampled, "no CPU seconds in the perf breakdown")
+        XCTAssertFalse(sampled?.contains("n/a") ?? true, "a server was not profiled: \(sampled ?? "")")
         // Every scenario measured something for both servers (no "n/a" in the headline cells).
         for line in report.split(separator: "\n") where line.hasPrefix("| 2. Latency | picture in → decoded at viewer, p50")
             || line.hasPrefix("| 3. Join | PLAY → first packet, median")
