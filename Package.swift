@@ -57,6 +57,10 @@ let package = Package(
             dependencies: ["MediaCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // Pure ISO BMFF: boxes, the fragmented MP4 writer and reader (recording, clips, HLS).
+        .target(
+            name: "Container", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .target(
             name: "Serve",
             dependencies: [
@@ -119,6 +123,10 @@ let package = Package(
         .target(name: "TestSeeds", path: "Tests/TestSeeds"),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
+        .testTarget(
+            name: "ContainerTests",
+            dependencies: ["Container", "Encode", "Capture", "MediaCore", "TestSeeds", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "AccessTests", dependencies: ["Access", "TestSeeds"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "TestSeeds"]),
         .testTarget(
