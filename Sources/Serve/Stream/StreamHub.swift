@@ -50,8 +50,8 @@ public final class StreamHub: @unchecked Sendable {
     /// 40 ms: past one picture interval at 25 or 30 fps, so audio nearly always rides along,
     /// and well inside any player's jitter buffer.
     public static let defaultInterleavedAudioHold: TimeAmount = .milliseconds(40)
-    /// Connections audio was left on for the next flush, oldest first; some may have been
-    /// flushed since (by a picture), which the hold timer skips.
+    /// Connections audio was left on for the next flush; some may have been flushed since (by
+    /// a picture), which the hold timer skips.
     var heldAudio: [InterleavedConnection] = []
     var heldAudioFlush: Scheduled<Void>?
 
@@ -216,7 +216,9 @@ public final class StreamHub: @unchecked Sendable {
             }
         }
         heldAudio = waiting
-        if let oldest = waiting.first?.audioHeldSince {
+        // A connection flushed by a picture and held again sits where it was first held, so
+        // the oldest hold is not always the first entry.
+        if let oldest = waiting.compactMap(\.audioHeldSince).min() {
             heldAudioFlush = eventLoop.scheduleTask(deadline: oldest + interleavedAudioHold) { [weak self] in
                 self?.flushHeldAudio()
             }
