@@ -3,7 +3,7 @@ import XCTest
 
 /// A viewer host behind an impaired link, made by the test itself: a network namespace joined
 /// to this one by a veth pair. Loss comes from nftables (`numgen random`) inside the viewer's
-/// namespace, on UDP both ways; a bottleneck from a token-bucket filter (`tc … tbf`) on the
+/// namespace, on UDP both ways, packet by packet (GSO batches are cut before the pair); a bottleneck from a token-bucket filter (`tc … tbf`) on the
 /// server's end of the pair. (This host's kernel has no `sch_netem`; tbf and nftables are the
 /// real kernel's own queue and filter, so what crosses the link is still real.)
 ///
@@ -34,6 +34,13 @@ final class ImpairedLink {
         try ip(["link", "add", hostInterface, "type", "veth", "peer", "name", viewerInterface])
         try ip(["link", "set", viewerInterface, "netns", namespace])
         try ip(["addr", "add", "\(hostAddress)/24", "dev", hostInterface])
+        // One packet per skb towards the viewer: the server's UDP GSO writes a unit's packets as
+        // one segmented skb, which the veth would carry whole into the namespace, where the
+        // loss rule below would keep or drop all of them together (a burst of up to a whole
+        // picture at each 5 % draw). A link loses packets, not batches: with at most one
+        // segment per skb the kernel cuts the batch before the veth, and each packet meets the
+        // rule alone.
+        try ip(["link", "set", hostInterface, "gso_max_segs", "1"])
         try ip(["link", "set", hostInterface, "up"])
         try ip(["-n", namespace, "addr", "add", "\(viewerAddress)/24", "dev", viewerInterface])
         try ip(["-n", namespace, "link", "set", viewerInterface, "up"])
