@@ -81,7 +81,11 @@ final class ImpairmentTests: XCTestCase {
         XCTAssertGreaterThan(dropped.inbound, 50, "the link really lost packets")
         XCTAssertEqual(baselineResent, 0, "repair off resends nothing")
         XCTAssertGreaterThan(repaired.expected, Self.seconds * 30 / 2)
-        XCTAssertGreaterThan(baseline.expected, Self.seconds * 30 / 2)
+        // No span check for the baseline: unrepaired, with loss per packet, a key frame (about 20
+        // packets) comes whole only about one time in three, and the whole pictures may all be in
+        // its first second (seen: 3 whole of 59). That it decoded at all `play` checks; that it
+        // is damaged, the next line.
+        XCTAssertGreaterThan(baseline.present, 0, "no repair: \(baseline)")
         // Without repair the loss must show, or the comparison says nothing.
         XCTAssertLessThan(baseline.intactRatio, 0.95, "no repair: \(baseline)")
         return (repaired, baseline, resent, nacks)
