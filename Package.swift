@@ -61,6 +61,18 @@ let package = Package(
         .target(
             name: "Container", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
+        // Loop recording: the recorder (fMP4 segments made durable part by part), its SQLite
+        // index, the recovery scan, retention and clips. Files and threads; no sockets.
+        .target(
+            name: "Record",
+            dependencies: [
+                "MediaCore", "Container",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Serve",
             dependencies: [
@@ -97,7 +109,7 @@ let package = Package(
         .target(
             name: "VigilKit",
             dependencies: [
-                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens",
+                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens", "Record", "Container",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -127,6 +139,14 @@ let package = Package(
             name: "ContainerTests",
             dependencies: ["Container", "Encode", "Capture", "MediaCore", "TestSeeds", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .testTarget(
+            name: "RecordTests",
+            dependencies: [
+                "Record", "Container", "Encode", "Capture", "MediaCore", "TestSeeds",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "AccessTests", dependencies: ["Access", "TestSeeds"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "TestSeeds"]),
         .testTarget(
@@ -151,7 +171,8 @@ let package = Package(
         .testTarget(
             name: "VigilTests",
             dependencies: [
-                "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode", "TestSeeds", "Access", "Tokens",
+                "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode", "TestSeeds", "Access", "Tokens", "Record",
+                "Container",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,8 +7,9 @@ public struct TrackDescription: Hashable, Sendable {
         /// length-prefixed NAL units.
         case h264(AVCConfiguration, width: Int, height: Int)
         /// Audio with a sample entry of `format` (§12.2.3) whose codec box is written as given
-        /// (e.g. `fLaC` with `dfLa`, `Opus` with `dOps`).
-        case audio(format: FourCC, channels: Int, sampleRate: Int, codecBox: CodecBox)
+        /// (e.g. `fLaC` with `dfLa`, `Opus` with `dOps`); G.711 (`ulaw`, `alaw`, as QuickTime
+        /// and ffmpeg name them) has none.
+        case audio(format: FourCC, channels: Int, sampleRate: Int, codecBox: CodecBox?)
     }
 
     /// A codec's configuration box, inside the sample entry: its type and whole body (for a
@@ -74,6 +75,18 @@ public struct TrackRun: Hashable, Sendable {
 /// playable on its own after the initialization segment. Recording, clip export, HLS and
 /// playback share it. Pure: it builds bytes, the caller writes them.
 public enum FragmentedMP4 {
+    /// Ticks per second of `mvhd` and `mehd`: milliseconds.
+    public static let movieTimescale: UInt32 = 1000
+
+    /// Where the 64-bit `fragment_duration` of the `mehd` in an initialization segment sits,
+    /// counted from the segment's first byte; nil when it has none (§8.8.2).
+    public static func movieExtendsDurationField(in initializationSegment: ByteBuffer) -> Int? {
+        guard let moov = try? Box.parse(initializationSegment).first(where: { $0.type == "moov" }),
+            let mehd = try? moov.child("mvex", "mehd"), mehd.size == 20
+        else { return nil }
+        return mehd.offset + 12 - initializationSegment.readerIndex
+    }
+
     /// `ftyp`: ISO base media with fragments (`iso6`), plain MP4 readers (`isom`, `mp41`), and
     /// `avc1` when video is H.264.
     public static func fileType(tracks: [TrackDescription]) -> ByteBuffer {
@@ -88,14 +101,16 @@ public enum FragmentedMP4 {
         return buffer
     }
 
-    /// `ftyp` + `moov`.
-    public static func initializationSegment(tracks: [TrackDescription]) -> ByteBuffer {
+    /// `ftyp` + `moov`. With `fragmentDuration` (in the movie timescale, `movieTimescale`), a
+    /// `mehd` in `mvex` says how long the whole file is; a recorder writes 0 first and patches
+    /// the field in place when the file is closed (`movieExtendsDurationField`).
+    public static func initializationSegment(tracks: [TrackDescription], fragmentDuration: UInt64? = nil) -> ByteBuffer {
         var buffer = fileType(tracks: tracks)
         buffer.writeBox("moov") { moov in
             moov.writeFullBox("mvhd", version: 0, flags: 0) { b in
                 b.writeInteger(UInt32(0))  // creation_time
                 b.writeInteger(UInt32(0))  // modification_time
-                b.writeInteger(UInt32(1000))  // timescale
+                b.writeInteger(movieTimescale)  // timescale
                 b.writeInteger(UInt32(0))  // duration: unknown, the fragments tell
                 b.writeInteger(UInt32(0x0001_0000))  // rate 1.0
                 b.writeInteger(UInt16(0x0100))  // volume 1.0
@@ -106,6 +121,9 @@ public enum FragmentedMP4 {
             }
             for track in tracks { writeTrack(track, into: &moov) }
             moov.writeBox("mvex") { mvex in
+                if let fragmentDuration {
+                    mvex.writeFullBox("mehd", version: 1, flags: 0) { $0.writeInteger(fragmentDuration) }
+                }
                 for track in tracks {
                     mvex.writeFullBox("trex", version: 0, flags: 0) { b in
                         b.writeInteger(track.id)
@@ -216,7 +234,7 @@ public enum FragmentedMP4 {
                 b.writeInteger(UInt16(16))
                 b.writeZeros(4)
                 b.writeInteger(UInt32(min(sampleRate, 65535)) << 16)
-                b.writeBox(codecBox.type) { $0.writeBytes(codecBox.body) }
+                if let codecBox { b.writeBox(codecBox.type) { $0.writeBytes(codecBox.body) } }
             }
         }
     }
@@ -272,6 +290,48 @@ public enum FragmentedMP4 {
         return buffer
     }
 
+    /// A fragment whose sample bytes live elsewhere (a clip copies them from the recorded files):
+    /// `moof` and the `mdat` header for `dataSize` bytes of samples, which must follow in the
+    /// order of `runs`. The same boxes as `fragment(sequenceNumber:runs:)` writes.
+    public static func fragmentHeader(sequenceNumber: UInt32, runs: [RunLayout]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        var offsetFields: [Int] = []
+        buffer.writeBox("moof") { moof in
+            moof.writeFullBox("mfhd", version: 0, flags: 0) { $0.writeInteger(sequenceNumber) }
+            for run in runs {
+                moof.writeBox("traf") { traf in
+                    traf.writeFullBox("tfhd", version: 0, flags: 0x02_0000) { $0.writeInteger(run.trackID) }
+                    traf.writeFullBox("tfdt", version: 1, flags: 0) { $0.writeInteger(run.baseDecodeTime) }
+                    let composition = run.samples.contains { $0.compositionOffset != 0 }
+                    let flags: UInt32 = 0x000001 | 0x000100 | 0x000200 | 0x000400 | (composition ? 0x000800 : 0)
+                    traf.writeFullBox("trun", version: composition ? 1 : 0, flags: flags) { b in
+                        b.writeInteger(UInt32(run.samples.count))
+                        offsetFields.append(b.writerIndex)
+                        b.writeInteger(Int32(0))
+                        for sample in run.samples {
+                            b.writeInteger(sample.duration)
+                            b.writeInteger(sample.size)
+                            b.writeInteger(sample.isSync ? syncSampleFlags : nonSyncSampleFlags)
+                            if composition { b.writeInteger(sample.compositionOffset) }
+                        }
+                    }
+                }
+            }
+        }
+        let moofSize = buffer.writerIndex
+        var offset = moofSize + 8
+        var dataSize = 0
+        for (run, field) in zip(runs, offsetFields) {
+            buffer.setInteger(Int32(offset), at: field)
+            let runSize = run.samples.reduce(0) { $0 + Int($1.size) }
+            offset += runSize
+            dataSize += runSize
+        }
+        buffer.writeInteger(UInt32(8 + dataSize))
+        buffer.writeInteger(FourCC("mdat").rawValue)
+        return buffer
+    }
+
     /// An H.264 sample: each NAL unit (no start code) behind its 4-byte length.
     public static func avcSample(nalUnits: [[UInt8]]) -> ByteBuffer {
         var buffer = ByteBuffer()
@@ -282,4 +342,39 @@ public enum FragmentedMP4 {
         }
         return buffer
     }
+}
+
+/// Where one sample of a fragment lies in its file, and what `trun` says of it.
+public struct SampleLayout: Hashable, Sendable {
+    public var duration: UInt32
+    public var size: UInt32
+    public var isSync: Bool
+    public var compositionOffset: Int32
+    /// Absolute position of the sample's first byte in the file.
+    public var offset: Int
+
+    public init(duration: UInt32, size: UInt32, isSync: Bool, compositionOffset: Int32 = 0, offset: Int = 0) {
+        self.duration = duration
+        self.size = size
+        self.isSync = isSync
+        self.compositionOffset = compositionOffset
+        self.offset = offset
+    }
+}
+
+/// One track's run in a fragment, by layout: for reading big files and writing fragments
+/// whose sample bytes are copied from elsewhere.
+public struct RunLayout: Hashable, Sendable {
+    public var trackID: UInt32
+    public var baseDecodeTime: UInt64
+    public var samples: [SampleLayout]
+
+    public init(trackID: UInt32, baseDecodeTime: UInt64, samples: [SampleLayout]) {
+        self.trackID = trackID
+        self.baseDecodeTime = baseDecodeTime
+        self.samples = samples
+    }
+
+    /// The run's length in its track's timescale.
+    public var duration: UInt64 { samples.reduce(0) { $0 + UInt64($1.duration) } }
 }

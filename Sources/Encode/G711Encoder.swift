@@ -38,6 +38,8 @@ public struct G711Encoder: Sendable {
             }
             count = frames
         }
-        return EncodedUnit(codec: codec, parts: [bytes], instant: chunk.instant, isKeyFrame: true, sampleCount: frames)
+        return EncodedUnit(codec: codec, parts: [bytes], instant: chunk.instant, isKeyFrame: true, sampleCount: frames,
+            duration: MediaDuration(nanoseconds: Int64(frames) * 1_000_000_000 / Int64(max(chunk.sampleRate, 1))),
+            parameters: .g711(sampleRate: chunk.sampleRate))
     }
 }

@@ -58,6 +58,9 @@ public final class H264Encoder: @unchecked Sendable {
         param.rc.i_bitrate = Int32(settings.bitrateKbps)
         param.rc.i_vbv_max_bitrate = Int32(settings.bitrateKbps)
         param.rc.i_vbv_buffer_size = Int32(settings.vbvBufferKbits ?? settings.bitrateKbps)
+        // No B-frames whatever the preset: decoding order stays presentation order, so every
+        // consumer (RTP, recorder, HLS) takes the capture instant as decode time too.
+        param.i_bframe = 0
         param.b_repeat_headers = 1
         param.b_annexb = 0
         param.b_aud = 0
@@ -162,7 +165,19 @@ public final class H264Encoder: @unchecked Sendable {
         let parts = Self.nalUnits(nals, count: count)
         let instant = instants.removeValue(forKey: output.i_pts) ?? MediaClock.now()
         lock.withLock { _framesEncoded += 1 }
-        return [EncodedUnit(codec: .h264, parts: parts, instant: instant, isKeyFrame: output.b_keyframe != 0)]
+        let isKeyFrame = output.b_keyframe != 0
+        var parameters: CodecParameters?
+        if isKeyFrame {
+            // The IDR carries its own parameter sets (b_repeat_headers); those are the ones in force.
+            let sps = parts.first { ($0.first ?? 0) & 0x1F == 7 } ?? self.sps
+            let pps = parts.first { ($0.first ?? 0) & 0x1F == 8 } ?? self.pps
+            parameters = .h264(sps: sps, pps: pps)
+        }
+        return [
+            EncodedUnit(
+                codec: .h264, parts: parts, instant: instant, isKeyFrame: isKeyFrame,
+                duration: MediaDuration(nanoseconds: 1_000_000_000 / Int64(settings.frameRate)), parameters: parameters)
+        ]
     }
 
     /// Applies queued commands; returns whether the next picture must be an IDR.

@@ -10,6 +10,18 @@ public enum MediaCodec: String, Sendable, Hashable {
     public var isVideo: Bool { self == .h264 || self == .h263 }
 }
 
+/// What a decoder, or a container's sample description, needs before a codec's first unit:
+/// carried on units (video key frames, every audio unit) so that a consumer never asks the
+/// encoder for it.
+public enum CodecParameters: Sendable, Hashable {
+    /// The sequence and picture parameter sets in force from this key frame on.
+    case h264(sps: [UInt8], pps: [UInt8])
+    /// The coded picture size.
+    case h263(width: Int, height: Int)
+    /// G.711 (µ-law or A-law, as the unit's codec says), mono.
+    case g711(sampleRate: Int)
+}
+
 /// One encoded access unit (a picture) or audio frame, with the capture instant of the media
 /// it came from, carried through the encoder unchanged.
 public struct EncodedUnit: Sendable {
@@ -23,14 +35,30 @@ public struct EncodedUnit: Sendable {
     public var isKeyFrame: Bool
     /// Audio: sample frames in the unit (lets a packetizer split without decoding). Video: 0.
     public var sampleCount: Int
+    /// How long the unit lasts as encoded: one frame interval for a picture (the next picture
+    /// may come later when frames were dropped; a container takes the real gap when it has
+    /// it), the samples' duration for audio.
+    public var duration: MediaDuration
+    /// The codec's configuration, on every video key frame and every audio unit; nil elsewhere.
+    public var parameters: CodecParameters?
 
-    public init(codec: MediaCodec, parts: [[UInt8]], instant: MediaInstant, isKeyFrame: Bool, sampleCount: Int = 0) {
+    public init(
+        codec: MediaCodec, parts: [[UInt8]], instant: MediaInstant, isKeyFrame: Bool, sampleCount: Int = 0,
+        duration: MediaDuration = MediaDuration(nanoseconds: 0), parameters: CodecParameters? = nil
+    ) {
         self.codec = codec
         self.parts = parts
         self.instant = instant
         self.isKeyFrame = isKeyFrame
         self.sampleCount = sampleCount
+        self.duration = duration
+        self.parameters = parameters
     }
+
+    /// When the unit is decoded. Vigil's encoders emit no B-frames (x264 runs with
+    /// `i_bframe = 0`), so decoding order is presentation order and this is the capture
+    /// instant; a container writes composition offsets of 0.
+    public var decodeInstant: MediaInstant { instant }
 
     /// Total encoded bytes.
     public var byteCount: Int { parts.reduce(0) { $0 + $1.count } }

@@ -6,6 +6,7 @@ import Logging
 import MediaCore
 import NIOCore
 import NIOPosix
+import Record
 import Serve
 import ServeWire
 import ServiceLifecycle
@@ -32,6 +33,8 @@ public final class Vigil: @unchecked Sendable {
     public let tokens: TokenStore?
     /// What the policy redeems tokens through (the store, seen as access control sees it).
     public let tokenRedeemer: (any TokenRedeeming)?
+    /// The recorders' index, leases and retention cleaner.
+    public let recordings: RecordingService
     /// The clocks of access control: token lifetimes are wall-clock time from here.
     public let accessClock: any AccessClock
     let tokenMaintenance: TokenMaintenance?
@@ -50,8 +53,9 @@ public final class Vigil: @unchecked Sendable {
     init(
         settings: VigilSettings, streams: [VigilStream], rtspServer: RTSPServer, eventLoopGroup: MultiThreadedEventLoopGroup,
         anchor: WallClockAnchor, notifier: SystemdNotifier?, logger: Logger, access: AccessPolicy,
-        tokens: TokenStore?, tokenRedeemer: (any TokenRedeeming)?, accessClock: any AccessClock
+        tokens: TokenStore?, tokenRedeemer: (any TokenRedeeming)?, accessClock: any AccessClock, recordings: RecordingService
     ) {
+        self.recordings = recordings
         self.access = access
         self.tokens = tokens
         self.tokenRedeemer = tokenRedeemer
@@ -190,6 +194,8 @@ public func buildVigil(
         clock: accessClock)
 
     let anchor = WallClockAnchor.now()
+    let recordings = RecordingService(
+        stateDirectory: settings.access.resolvedStateDirectory(environment: environment), anchor: anchor, logger: logger)
     var built: [VigilStream] = []
     // Event loops after the streams: nothing that throws may leave threads behind. The
     // streams need a loop for their hubs, so they get it after the group exists and are
@@ -198,18 +204,22 @@ public func buildVigil(
     let eventLoop = eventLoopGroup.next()
     do {
         for stream in settings.streams {
-            built.append(try buildStream(stream, mtu: settings.mtu, interleavedAudioHold: settings.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor, logger: logger))
+            built.append(try buildStream(
+                stream, mtu: settings.mtu, interleavedAudioHold: settings.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor,
+                recordings: recordings, logger: logger))
         }
     } catch {
         try? eventLoopGroup.syncShutdownGracefully()
+        recordings.stop()
         throw error
     }
+    recordings.apply(streams: settings.streams)
     let server = RTSPServer(
         configuration: settings.rtsp, hubs: built.map(\.hub), eventLoop: eventLoop, logger: logger, access: policy)
     return Vigil(
         settings: settings, streams: built, rtspServer: server, eventLoopGroup: eventLoopGroup, anchor: anchor,
         notifier: notifier, logger: logger, access: policy, tokens: tokens, tokenRedeemer: redeemer,
-        accessClock: accessClock)
+        accessClock: accessClock, recordings: recordings)
 }
 
 /// Opens `<state directory>/tokens.sqlite`, creating the directory (0700) if it is missing.
@@ -236,7 +246,7 @@ func openTokenStore(_ access: VigilSettings.Access, environment: [String: String
 /// timestamp offsets, the CNAME) is drawn here and nowhere else.
 func buildStream(
     _ settings: VigilSettings.Stream, mtu: Int, interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold,
-    eventLoop: any EventLoop, anchor: WallClockAnchor, logger: Logger
+    eventLoop: any EventLoop, anchor: WallClockAnchor, recordings: RecordingService, logger: Logger
 ) throws -> VigilStream {
     var random = SystemRandomNumberGenerator()
     var logger = logger
@@ -357,8 +367,16 @@ func buildStream(
         hub.bitrateSetter = { [videoEncoder] kbps in videoEncoder.submit(.setBitrate(kbps: kbps)) }
     }
 
+    // The recorder takes the stream's own audio: G.711 as QuickTime's ulaw/alaw entry.
+    let recordedAudio = settings.audio.enabled
+        ? RecordedAudio.g711(track: 1, muLaw: settings.audio.codec == .pcmu, sampleRate: audioSampleRate) : nil
+    let recorder = try recordings.recorder(
+        for: settings, video: video, audio: recordedAudio, logger: logger,
+        requestKeyFrame: { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) })
+    var consumers: [any EncodedUnitConsumer] = [hub]
+    if let recorder { consumers.append(recorder) }
     let pipeline = MediaPipeline(
-        hub: hub, videoEncoder: videoEncoder, audioEncoder: audioEncoder,
+        output: EncodedFanOut(consumers: consumers), recorder: recorder, videoEncoder: videoEncoder, audioEncoder: audioEncoder,
         videoQueue: videoQueue, audioQueue: audioQueue,
         startSources: { [starts] in starts.forEach { $0() } },
         stopSources: { [stops] in stops.forEach { $0() } },
@@ -380,6 +398,7 @@ final class MediaService: Service, @unchecked Sendable {
         try? await gracefulShutdown()
         await vigil?.reloads.close()
         for stream in vigil?.streams ?? [] { await stream.pipeline.stop() }
+        vigil?.recordings.stop()
     }
 }
 

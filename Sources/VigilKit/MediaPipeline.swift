@@ -3,12 +3,14 @@ import Encode
 import Foundation
 import Logging
 import MediaCore
+import Record
 import Serve
 import ServiceLifecycle
 
 /// Capture and encoding for one stream, as a `Service`: each source and each encoder runs on
 /// its own thread and hands results on through bounded queues (drop-oldest for raw media);
-/// encoded units go to the stream hub, which is never blocked by them.
+/// encoded units go to the stream's fan-out, whose consumers (the live hub, the recorder)
+/// never block it.
 public final class MediaPipeline: Service, @unchecked Sendable {
     /// Raw pictures waiting for the encoder: two is enough to absorb one slow encode, and
     /// dropping the oldest keeps latency bounded when the encoder cannot keep up.
@@ -16,7 +18,11 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     /// Audio chunks (20 ms each) waiting for G.711: cheap to encode, so a short queue.
     static let audioQueueCapacity = 16
 
-    let hub: StreamHub
+    /// Where every encoded unit goes: the live hub, the recorder and whoever attaches later.
+    public let output: EncodedFanOut
+    /// The stream's recorder, when it records: started before the sources, stopped after the
+    /// encoders so that it writes their last units.
+    public let recorder: Recorder?
     /// H.264 (libx264) or H.263, as the settings choose.
     public let videoEncoder: any VideoEncoder
     let audioEncoder: G711Encoder?
@@ -36,13 +42,14 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private var _audioUnitsEncoded: UInt64 = 0
 
     init(
-        hub: StreamHub, videoEncoder: any VideoEncoder, audioEncoder: G711Encoder?,
+        output: EncodedFanOut, recorder: Recorder?, videoEncoder: any VideoEncoder, audioEncoder: G711Encoder?,
         videoQueue: BoundedQueue<RawFrame>, audioQueue: BoundedQueue<PCMChunk>,
         startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void,
         encodedVideo: VigilSettings.Video, logger: Logger
     ) {
         self.encodedVideo = encodedVideo
-        self.hub = hub
+        self.output = output
+        self.recorder = recorder
         self.videoEncoder = videoEncoder
         self.audioEncoder = audioEncoder
         self.videoQueue = videoQueue
@@ -73,6 +80,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
             return !started && !stopping
         }
         guard first else { return }
+        recorder?.start()
         spawn(name: "vigil-encode-video") { [self] in videoLoop() }
         if audioEncoder != nil {
             spawn(name: "vigil-encode-audio") { [self] in audioLoop() }
@@ -93,6 +101,15 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         audioQueue.close()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             stopped.notify(queue: .global()) { continuation.resume() }
+        }
+        if let recorder {
+            // Its last segment is closed and synced before the pipeline counts as stopped.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    recorder.stop()
+                    continuation.resume()
+                }
+            }
         }
         logger.info("media pipeline stopped", metadata: ["framesEncoded": "\(framesEncoded)"])
     }
@@ -117,7 +134,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
             do {
                 let units = try videoEncoder.encode(frame)
                 warnedAboutError = false
-                for unit in units { hub.submit(unit, track: 0) }
+                for unit in units { output.publish(unit, track: 0) }
                 lock.withLock { _framesEncoded += UInt64(units.count) }
             } catch {
                 if !warnedAboutError {
@@ -131,7 +148,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private func audioLoop() {
         guard let audioEncoder else { return }
         while let chunk = audioQueue.pop() {
-            hub.submit(audioEncoder.encode(chunk), track: 1)
+            output.publish(audioEncoder.encode(chunk), track: 1)
             lock.withLock { _audioUnitsEncoded += 1 }
         }
     }

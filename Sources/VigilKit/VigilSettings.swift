@@ -1,6 +1,7 @@
 import Capture
 import Logging
 import MediaCore
+import Record
 import Serve
 
 /// Everything the daemon needs to know to run, with the defaults a newcomer gets: the
@@ -111,7 +112,25 @@ public struct VigilSettings: Sendable, Equatable {
 
     /// One stream: its path, its sources and how they are encoded. Streams are compared as
     /// values on reload: an equal stream keeps running untouched.
+    /// `[stream.record]`: loop recording of the stream to fMP4 segments.
+    public struct Record: Sendable, Hashable {
+        public var enabled = false
+        /// The stream's segment directory; nil: `<state directory>/recordings/<path>`.
+        public var path: String?
+        public var segmentDuration = MediaDuration.seconds(600)
+        public var partDuration = MediaDuration.seconds(1)
+        /// Segments older than this go; nil: no age limit.
+        public var keep: MediaDuration?
+        /// Free space left on the recordings' file system (5 % unless configured): a camera
+        /// never fills its disk to the last byte.
+        public var minFree: RetentionPolicy.FreeSpace? = .fraction(0.05)
+        /// Most bytes of recordings for the stream; nil: no limit.
+        public var maxSize: Int64?
+        public init() {}
+    }
+
     public struct Stream: Sendable, Hashable {
+        public var record = Record()
         public var path: String
         public var videoSource: VideoSource = .synthetic
         public var audioSource: AudioSource = .synthetic

@@ -14,7 +14,7 @@ struct VigilCommand: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Camera appliance: live H.264 or H.263 + G.711 over RTSP/RTP.",
         version: VigilVersion.current,
-        subcommands: [Run.self, Devices.self, CheckConfig.self, Status.self, Passwd.self, Version.self, EncodeH263.self, SyntheticRaw.self],
+        subcommands: [Run.self, Devices.self, CheckConfig.self, Status.self, Recordings.self, Passwd.self, Version.self, EncodeH263.self, SyntheticRaw.self],
         defaultSubcommand: Run.self)
 }
 

@@ -109,7 +109,12 @@ public final class H263Encoder: VideoEncoder, @unchecked Sendable {
             parts.append(Array(picture.bytes[start..<end]))
         }
         lock.withLock { _framesEncoded += 1 }
-        return [EncodedUnit(codec: .h263, parts: parts, instant: frame.instant, isKeyFrame: intra)]
+        return [
+            EncodedUnit(
+                codec: .h263, parts: parts, instant: frame.instant, isKeyFrame: intra,
+                duration: MediaDuration(nanoseconds: 1_000_000_000 / Int64(settings.frameRate)),
+                parameters: intra ? .h263(width: format.width, height: format.height) : nil)
+        ]
     }
 
     /// Applies queued commands; returns whether the next picture must be intra.

@@ -403,3 +403,8 @@ public final class StreamHub: @unchecked Sendable {
         return sessions.count
     }
 }
+
+extension StreamHub: EncodedUnitConsumer {
+    /// The live path: hops to the hub's event loop, never waits.
+    public func offer(_ unit: EncodedUnit, track: Int) { submit(unit, track: track) }
+}

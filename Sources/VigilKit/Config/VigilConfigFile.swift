@@ -2,6 +2,7 @@ import Access
 import Capture
 import Foundation
 import Logging
+import MediaCore
 
 /// The config file (`/etc/vigil/vigil.toml`): TOML read into `VigilSettings`, every problem
 /// reported at once with its key and line. `Systemd/vigil.toml` is the complete, commented
@@ -160,6 +161,10 @@ public enum VigilConfigFile {
             decodeAudio(audio, into: &stream)
             audio.finish()
         }
+        if let record = table.table("record") {
+            decodeRecord(record, into: &stream)
+            record.finish()
+        }
         table.finish()
         return (stream, pathIsValid)
     }
@@ -221,6 +226,37 @@ public enum VigilConfigFile {
             stream.videoSource = .synthetic
         }
         stream.video = video
+    }
+
+    /// Shortest and longest segments and parts: a part is what a crash may lose and what a
+    /// clip or playlist can start on; a segment is one file.
+    static let segmentRange = MediaDuration.seconds(10)...MediaDuration.seconds(86_400)
+    static let partRange = MediaDuration.milliseconds(100)...MediaDuration.seconds(10)
+
+    private static func decodeRecord(_ table: TableReader, into stream: inout VigilSettings.Stream) {
+        var record = stream.record
+        if let enabled = table.bool("enabled") { record.enabled = enabled }
+        if let path = table.string("path") {
+            if path.isEmpty || path.contains("\0") {
+                table.problem("path", "must be a directory path, got \"\(path)\"")
+            } else {
+                record.path = path
+            }
+        }
+        if let segment = table.duration("segment", segmentRange, example: "10m") { record.segmentDuration = segment }
+        if let part = table.duration("part", partRange, example: "1s") { record.partDuration = part }
+        if record.partDuration > record.segmentDuration {
+            table.problem("part", "must not be longer than segment (\(TableReader.shown(record.segmentDuration)))")
+        }
+        if let keep = table.duration("keep", MediaDuration.seconds(60)...MediaDuration.seconds(100 * 365 * 86_400), example: "14d") {
+            record.keep = keep
+        }
+        if let minFree = table.freeSpace("min_free") { record.minFree = minFree }
+        if let maxSize = table.size("max_size", example: "20G") { record.maxSize = maxSize }
+        if record.enabled && stream.video.codec != .h264 {
+            table.problem("enabled", "recording needs video codec = \"h264\" (this stream has \"\(stream.video.codec.rawValue)\")", line: table.line(of: "enabled"))
+        }
+        stream.record = record
     }
 
     private static func decodeAudio(_ table: TableReader, into stream: inout VigilSettings.Stream) {
@@ -417,6 +453,17 @@ final class TableReader {
         case .scalar(let value, let line): return (value, line)
         case .array: problem(key, "must be \(expecting), not an array"); return nil
         case .table, .tables: problem(key, "must be \(expecting), not a table"); return nil
+        }
+    }
+
+    /// A string or an integer (a quantity with or without its unit), with its line.
+    func quantity(_ key: String, expecting: String) -> (TOMLDocument.Scalar, Int)? {
+        guard let (value, line) = scalar(key, expecting: expecting) else { return nil }
+        switch value {
+        case .string, .integer: return (value, line)
+        default:
+            problem(key, "must be \(expecting), got \(value.typeName)", line: line)
+            return nil
         }
     }
 

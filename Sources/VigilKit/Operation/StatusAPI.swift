@@ -115,6 +115,7 @@ public final class StatusAPI: Service, @unchecked Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         addTokenRoutes(to: router)
+        addRecordingRoutes(to: router)
         let limits = self.limits
         let logger = self.logger
         let app = Application(

@@ -113,7 +113,8 @@ extension Vigil {
             }
             do {
                 let built = try buildStream(
-                    stream, mtu: requested.mtu, interleavedAudioHold: effective.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor, logger: logger)
+                    stream, mtu: requested.mtu, interleavedAudioHold: effective.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor,
+                    recordings: recordings, logger: logger)
                 try await rtspServer.add(built.hub)
                 built.pipeline.start()
                 result.append(built)
@@ -125,6 +126,7 @@ extension Vigil {
         }
         effective.streams = result.map(\.settings)
         replace(streams: result, settings: effective)
+        recordings.apply(streams: effective.streams)
         return outcome
     }
 
