@@ -230,7 +230,7 @@ public enum VigilConfigFile {
 
     /// Shortest and longest segments and parts: a part is what a crash may lose and what a
     /// clip or playlist can start on; a segment is one file.
-    static let segmentRange = MediaDuration.seconds(10)...MediaDuration.seconds(86_400)
+    static let segmentRange = MediaDuration.seconds(2)...MediaDuration.seconds(86_400)
     static let partRange = MediaDuration.milliseconds(100)...MediaDuration.seconds(10)
 
     private static func decodeRecord(_ table: TableReader, into stream: inout VigilSettings.Stream) {
