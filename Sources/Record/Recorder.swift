@@ -70,6 +70,9 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
     private var pauses: UInt64 = 0
     private var lastError: String?
     private var retryAt: Date?
+    /// Set by a pause, cleared when a segment opens again: one pause (one warning, one count)
+    /// however many retries fail in between.
+    private var outOfService = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     /// Told after each part, so the cleaner checks space as fast as it is used.
@@ -136,15 +139,15 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
         while let event = queue.pop() {
             if let retryAt {
                 guard Date() >= retryAt else { continue }
+                // Still shown as paused until a segment opens.
                 self.retryAt = nil
-                set(.waitingForKeyFrame)
                 requestKeyFrame()
             }
             switch event {
             case .gap:
                 logger.warning("recorder fell behind and was cut off; resuming at the next key frame")
                 execute(writer.finish())
-                if retryAt == nil { set(.waitingForKeyFrame) }
+                if !outOfService { set(.waitingForKeyFrame) }
             case .unit(let unit, let track):
                 execute(writer.take(unit, track: track))
             }
@@ -168,6 +171,8 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
     private func perform(_ action: SegmentWriter.Action) throws(RecordError) {
         switch action {
         case .open(let start, let initialization):
+            // Again at every segment: the directory may have been missing at start, or removed.
+            try RecordingDirectory.create(configuration.directory)
             let wall = anchor.wallClockNanoseconds(at: start)
             var suffix = 0
             var file: RecordingFile
@@ -194,11 +199,10 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
                 leases.release(file.path)
                 throw error
             }
-            let resumed = stateLock.withLock { () -> Bool in
-                defer { state = .recording; segmentsWritten += 1; lastError = nil }
-                return pauses > 0 && state != .recording && lastError != nil
+            stateLock.withLock {
+                if !outOfService { state = .recording }
+                segmentsWritten += 1
             }
-            if resumed { logger.notice("recording resumed", metadata: ["file": "\(file.path)"]) }
         case .write(let fragment, let end):
             guard let current else { return }
             let before = current.file.size
@@ -213,6 +217,14 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
             stateLock.withLock {
                 partsWritten += 1
                 bytesWritten += UInt64(fragment.readableBytes)
+                state = .recording
+                if outOfService { lastError = nil }
+            }
+            if outOfService {
+                // Back in service only once a part is durable again: a full disk may still
+                // take a new file's few hundred header bytes.
+                outOfService = false
+                logger.notice("recording resumed", metadata: ["file": "\(current.file.path)"])
             }
             afterPart()
         case .close(let end):
@@ -220,11 +232,7 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
             current = nil
             defer { leases.release(open.file.path) }
             let duration = (end - open.start).nanoseconds
-            if let field = open.durationField {
-                var bytes: [UInt8] = []
-                withUnsafeBytes(of: UInt64(duration / 1_000_000).bigEndian) { bytes.append(contentsOf: $0) }
-                try? open.file.patch(bytes, at: field)
-            }
+            if let field = open.durationField { try? open.file.patch(Self.milliseconds(duration), at: field) }
             try open.file.sync()
             open.file.close()
             try RecordingDirectory.sync(configuration.directory)
@@ -232,29 +240,39 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
         }
     }
 
+    /// `mehd`'s 64-bit duration in the movie timescale (milliseconds), big-endian.
+    static func milliseconds(_ nanoseconds: Int64) -> [UInt8] {
+        withUnsafeBytes(of: UInt64(max(0, nanoseconds) / 1_000_000).bigEndian) { Array($0) }
+    }
+
     /// Stops writing until `retryInterval` has passed: the open segment keeps its whole
     /// parts and is closed; the next one starts on a key frame after the retry.
     private func pause(_ error: RecordError) {
         if let open = current {
+            // Keep its whole parts and close it as the recovery scan would.
             current = nil
             try? open.file.truncate(to: open.file.size)
-            try? open.file.sync()
+            if let scanned = try? RecordedFile(path: open.file.path), scanned.fragments.isEmpty {
+                // Only its header made it: nothing to keep.
+                try? RecordingDirectory.remove(open.file.path)
+                try? index.remove(id: open.id)
+            } else if let scanned = try? RecordedFile(path: open.file.path) {
+                let duration = scanned.mediaDurationNanoseconds
+                if let field = open.durationField { try? open.file.patch(Self.milliseconds(duration), at: field) }
+                try? open.file.sync()
+                try? index.update(id: open.id, duration: duration, bytes: Int64(scanned.wholeEnd), complete: true)
+            }
             open.file.close()
             leases.release(open.file.path)
-            if let scanned = try? RecordedFile(path: open.file.path) {
-                try? index.update(id: open.id, duration: scanned.mediaDurationNanoseconds, bytes: Int64(scanned.wholeEnd), complete: true)
-            }
         }
         writer = SegmentWriter(configuration: configuration.writer)
         retryAt = Date(timeIntervalSinceNow: configuration.retryInterval)
-        let first = stateLock.withLock { () -> Bool in
-            defer {
-                state = .paused
-                lastError = error.description
-            }
-            if state == .paused { return false }
-            pauses += 1
-            return true
+        let first = !outOfService
+        outOfService = true
+        stateLock.withLock {
+            state = .paused
+            lastError = error.description
+            if first { pauses += 1 }
         }
         if first {
             logger.warning(

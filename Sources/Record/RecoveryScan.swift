@@ -86,9 +86,7 @@ struct RecoveryScan {
                 try file.truncate(to: scanned.wholeEnd)
             }
             if let field = FragmentedMP4.movieExtendsDurationField(in: scanned.initialization) {
-                var bytes: [UInt8] = []
-                withUnsafeBytes(of: UInt64(duration / 1_000_000).bigEndian) { bytes.append(contentsOf: $0) }
-                try file.patch(bytes, at: field)
+                try file.patch(Recorder.milliseconds(duration), at: field)
             }
             try file.sync()
             file.close()

@@ -1,5 +1,6 @@
 import Foundation
 import MediaCore
+import NIOPosix
 @testable import Record
 import TestSeeds
 import VigilKit
@@ -118,9 +119,7 @@ final class RecordingTests: XCTestCase {
         XCTAssertFalse(segments.isEmpty)
         for segment in segments {
             XCTAssertTrue(segment.complete, segment.file)
-            let streams = try FFprobe.streams(segment.file, format: true)
-            let formatDuration = try XCTUnwrap(streams.first { $0.codec == "format" }?.duration)
-            XCTAssertEqual(formatDuration, Double(segment.duration) / 1e9, accuracy: 0.002, "mehd duration of \(segment.file)")
+            try RecordingCrashTests.assertPlaysCleanly(segment.file, duration: Double(segment.duration) / 1e9)
         }
     }
 
@@ -329,8 +328,14 @@ final class RecordingCrashTests: XCTestCase {
         let streams = try FFprobe.streams(path, format: true)
         let video = try XCTUnwrap(streams.first { $0.codec == "h264" }, file: file, line: line)
         XCTAssertEqual(Double(video.frames), duration * RecordingTests.frameRate, accuracy: 1.5, "pictures for \(duration) s", file: file, line: line)
-        let format = try XCTUnwrap(streams.first { $0.codec == "format" }, file: file, line: line)
-        XCTAssertEqual(format.duration, duration, accuracy: 0.002, "the duration written into mehd", file: file, line: line)
+        XCTAssertEqual(video.duration, duration, accuracy: 0.002, "video duration", file: file, line: line)
+        // mehd (ISO/IEC 14496-12 §8.8.2), found by its type: size, "mehd", version 1 + flags,
+        // then the 64-bit fragment_duration in the movie timescale (ms here).
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let mehd = try XCTUnwrap(bytes.range(of: Data("mehd".utf8)), "a mehd box", file: file, line: line)
+        XCTAssertEqual(bytes[mehd.upperBound], 1, "mehd version 1", file: file, line: line)
+        let field = bytes[(mehd.upperBound + 4)..<(mehd.upperBound + 12)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        XCTAssertEqual(Double(field) / 1000, duration, accuracy: 0.001, "the duration written into mehd", file: file, line: line)
     }
 }
 
@@ -350,5 +355,145 @@ extension FFprobe {
             guard fields.count >= 2, let size = Int(fields[0]), let position = Int(fields[1]) else { return nil }
             return Packet(position: position, size: size)
         }
+    }
+}
+
+/// A small file system that fills up: the cleaner holds `min_free`, a full disk pauses
+/// recording (live viewers see nothing of it) and recording resumes when space returns.
+/// A tmpfs with a size stands in for the appliance's SD card; it needs root to mount.
+final class RecordingDiskTests: XCTestCase {
+    private var mountPoint: URL?
+
+    override func tearDown() {
+        if let mountPoint {
+            _ = try? runProcess("/bin/umount", ["-l", mountPoint.path], timeout: 10)
+            try? FileManager.default.removeItem(at: mountPoint)
+        }
+        super.tearDown()
+    }
+
+    private func smallFileSystem(megabytes: Int) throws -> URL {
+        try TestEnvironment.require(getuid() == 0, "mounting a tmpfs needs root")
+        let directory = try RecordingTests.temporaryDirectory("tmpfs")
+        let result = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", directory.path], timeout: 10)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        mountPoint = directory
+        return directory
+    }
+
+    /// Fills `directory`'s file system until `free` bytes are left.
+    private func fill(_ directory: URL, leaving free: Int64) throws -> URL {
+        let blocker = directory.appendingPathComponent("blocker")
+        let space = try RecordingDirectoryForTests.available(directory.path)
+        let size = max(0, space - free)
+        FileManager.default.createFile(atPath: blocker.path, contents: Data(count: Int(size)))
+        return blocker
+    }
+
+    /// Noise at 1 Mbit/s: every picture costs its share, so the disk fills in seconds.
+    private func settings(state: URL, recordings: URL) throws -> VigilSettings {
+        var settings = try RecordingTests.recordingSettings(state: state, segment: .seconds(2), part: .milliseconds(500))
+        settings.video.pattern = .noise
+        settings.video.bitrateKbps = 1000
+        settings.video.adaptiveBitrate = false
+        settings.streams[0].record.path = recordings.path
+        return settings
+    }
+
+    func testTheCleanerHoldsMinFreeByDeletingTheOldestSegments() async throws {
+        let disk = try smallFileSystem(megabytes: 8)
+        let state = try RecordingTests.temporaryDirectory("minfree-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let recordings = disk.appendingPathComponent("live")
+        _ = try fill(disk, leaving: 4 << 20)
+        let minFree: Int64 = 3 << 20
+        var settings = try settings(state: state, recordings: recordings)
+        settings.streams[0].record.minFree = .bytes(minFree)
+        let fixture = try await VigilFixture(settings: settings)
+
+        var lowest = Int64.max
+        var firstFile: String?
+        func spaceDeletions() -> UInt64 { fixture.vigil.recordings.cleaner?.deleted.counts[.space] ?? 0 }
+        let deleted = await waitUntil(timeout: 40) {
+            if firstFile == nil { firstFile = try? fixture.vigil.recordings.index?.segments(stream: "live").first?.file }
+            if let free = try? RecordingDirectoryForTests.available(disk.path) { lowest = min(lowest, free) }
+            return spaceDeletions() >= 3
+        }
+        XCTAssertTrue(deleted, "three segments deleted for space within 40 s (\(spaceDeletions()))")
+        // Steady state: the cleaner runs after every part, so free space dips below min_free
+        // by at most about one segment (what is written while nothing older is complete).
+        lowest = Int64.max
+        let end = Date(timeIntervalSinceNow: 3)
+        while Date() < end {
+            if let free = try? RecordingDirectoryForTests.available(disk.path) { lowest = min(lowest, free) }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        let segments = try XCTUnwrap(try fixture.vigil.recordings.index?.segments(stream: "live"))
+        let segmentBytes = segments.filter(\.complete).map(\.bytes).max() ?? 0
+        print("min_free \(minFree) B: lowest free \(lowest) B over 3 s; segments of up to \(segmentBytes) B")
+        XCTAssertGreaterThanOrEqual(lowest, minFree - segmentBytes - 64 * 1024, "free space held near min_free")
+        // Oldest first: the first segment is gone and what is left is one unbroken span.
+        let first = try XCTUnwrap(firstFile)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: first), "the oldest segment was deleted first")
+        XCTAssertFalse(segments.contains { $0.file == first })
+        XCTAssertEqual(RecordingTimeline(segments: segments).spans.count, 1, "the deleted ones were the oldest: no hole left")
+        let status = try await fixture.vigil.status()
+        XCTAssertEqual(status.streams[0].recording?.state, "recording")
+        try await fixture.stop()
+    }
+
+    func testAFullDiskPausesRecordingWithoutTouchingLiveViewersAndRecordingResumes() async throws {
+        let disk = try smallFileSystem(megabytes: 8)
+        let state = try RecordingTests.temporaryDirectory("full-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let recordings = disk.appendingPathComponent("live")
+        let blocker = try fill(disk, leaving: 600 << 10)
+        var settings = try settings(state: state, recordings: recordings)
+        settings.streams[0].record.minFree = nil
+        let fixture = try await VigilFixture(settings: settings)
+        let http = try XCTUnwrap(fixture.httpPort)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
+
+        func recordingState() async throws -> String? { try await fixture.vigil.status().streams[0].recording?.state }
+        let paused = try await waitUntil(timeout: 30) { try await recordingState() == "paused" }
+        XCTAssertTrue(paused, "recording paused on a full disk")
+        let metrics = try HTTPClient.get(http, "/metrics")
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        XCTAssertTrue(text.contains("vigil_recording_paused{stream=\"live\"} 1"), text)
+        let status = try await fixture.vigil.status()
+        XCTAssertEqual(status.streams[0].recording?.pauses, 1)
+        XCTAssertTrue(status.streams[0].recording?.lastError?.contains("No space left") ?? false, "\(String(describing: status.streams[0].recording))")
+        // Paused for a while: still one pause, and the live viewer lost nothing.
+        let videoBefore = viewer.pictures()
+        try await Task.sleep(nanoseconds: 3_000_000_000)
+        let pausesLater = try await fixture.vigil.status().streams[0].recording?.pauses
+        XCTAssertEqual(pausesLater, 1, "one pause, however many retries")
+        XCTAssertGreaterThan(viewer.pictures() - videoBefore, 60, "pictures kept coming to the live viewer")
+
+        // Space returns: recording resumes by itself on a new segment.
+        let segmentsBefore = try fixture.vigil.recordings.index?.segments(stream: "live").count ?? 0
+        try FileManager.default.removeItem(at: blocker)
+        let resumed = try await waitUntil(timeout: 20) {
+            try await recordingState() == "recording" && (try fixture.vigil.recordings.index?.segments(stream: "live").count ?? 0) > segmentsBefore
+        }
+        XCTAssertTrue(resumed, "recording resumed when space returned")
+        XCTAssertEqual(sequenceGaps(viewer.rtpPackets(track: 0)), 0, "no video packet lost by the live viewer")
+        XCTAssertEqual(sequenceGaps(viewer.rtpPackets(track: 1)), 0, "no audio packet lost by the live viewer")
+        await viewer.close()
+        try await fixture.stop()
+        try await group.shutdownGracefully()
+        // Whatever was recorded before the disk filled still plays.
+        for segment in try XCTUnwrap(try fixture.vigil.recordings.index?.segments(stream: "live")) where segment.duration > 0 {
+            try RecordingCrashTests.assertPlaysCleanly(segment.file, duration: Double(segment.duration) / 1e9)
+        }
+    }
+}
+
+enum RecordingDirectoryForTests {
+    static func available(_ path: String) throws -> Int64 {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { throw StatusAPITests.GetError.noAnswer("statvfs \(path)") }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 }

@@ -51,6 +51,23 @@ struct PrometheusText {
         out.family("vigil_audio_units_encoded_total", "counter", "Audio units encoded.", perStream { Double($0.counters.audioUnitsEncoded) })
         out.family("vigil_encoder_bitrate_kbps", "gauge", "The video bitrate the encoder steers for now.", perStream { Double($0.video.currentBitrateKbps) })
         out.family("vigil_encoder_bitrate_max_kbps", "gauge", "The configured video bitrate.", perStream { Double($0.video.bitrateKbps) })
+        let recording = streams.compactMap { stream in stream.recording.map { (stream.path, $0) } }
+        func perRecording(_ value: (VigilStatus.Recording) -> Double) -> [([(String, String)], Double)] {
+            recording.map { ([("stream", $0.0)], value($0.1)) }
+        }
+        if !recording.isEmpty {
+            out.family("vigil_recording_active", "gauge", "1 while the stream's recorder writes a segment, 0 when it waits or is paused.", perRecording { $0.state == "recording" ? 1 : 0 })
+            out.family("vigil_recording_paused", "gauge", "1 while recording is paused by a full disk or a write error.", perRecording { $0.state == "paused" ? 1 : 0 })
+            out.family("vigil_recording_pauses_total", "counter", "Times recording paused (disk full, write error).", perRecording { Double($0.pauses) })
+            out.family("vigil_recording_cutoffs_total", "counter", "Times the recorder fell behind and was cut off.", perRecording { Double($0.cutOffs) })
+            out.family("vigil_recording_segments_total", "counter", "Segment files created.", perRecording { Double($0.segmentsWritten) })
+            out.family("vigil_recording_parts_total", "counter", "Parts written and made durable.", perRecording { Double($0.partsWritten) })
+            out.family("vigil_recording_bytes_total", "counter", "Bytes of parts written.", perRecording { Double($0.bytesWritten) })
+        }
+        if let deleted = status.retentionDeleted {
+            out.family("vigil_retention_deleted_total", "counter", "Segments the retention cleaner deleted, by the bound that was passed.",
+                       deleted.keys.sorted().map { ([("reason", $0)], Double(deleted[$0] ?? 0)) })
+        }
         out.family("vigil_viewers", "gauge", "Viewers playing the stream.", perStream { Double($0.viewers.count) })
         out.family("vigil_rtp_packets_sent_total", "counter", "RTP packets of the stream (built once, whatever the number of viewers).", perTrack { Double($0.packetsSent) })
         out.family("vigil_rtp_bytes_sent_total", "counter", "RTP payload bytes of the stream (once, whatever the number of viewers).", perTrack { Double($0.bytesSent) })

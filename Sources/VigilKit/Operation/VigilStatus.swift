@@ -1,4 +1,5 @@
 import Foundation
+import Record
 import Serve
 import Synchronization
 
@@ -89,7 +90,22 @@ public struct VigilStatus: Codable, Sendable {
         public var tracks: [ViewerTrack]
     }
 
+    /// `[stream.record]` at work: what the recorder did and where it stands.
+    public struct Recording: Codable, Sendable {
+        /// starting, waiting (for a key frame), recording, paused (disk full or a write error), stopped.
+        public var state: String
+        public var directory: String
+        public var segmentsWritten: UInt64
+        public var partsWritten: UInt64
+        public var bytesWritten: UInt64
+        public var pauses: UInt64
+        /// Times it fell behind and was cut off (the recording then has a gap).
+        public var cutOffs: UInt64
+        public var lastError: String?
+    }
+
     public struct Stream: Codable, Sendable {
+        public var recording: Recording?
         public var path: String
         public var url: String
         public var video: Video
@@ -99,6 +115,8 @@ public struct VigilStatus: Codable, Sendable {
         public var viewers: [Viewer]
     }
 
+    /// Segments the retention cleaner deleted, by reason (age, size, space); nil when nothing records.
+    public var retentionDeleted: [String: UInt64]?
     public var version: String
     public var uptimeSeconds: Double
     public var rtsp: Listener
@@ -158,7 +176,16 @@ extension Vigil {
                 bySession[viewer.session]?.tracks.append(track)
             }
             let host = settings.rtsp.host == "0.0.0.0" || settings.rtsp.host == "::" ? "127.0.0.1" : settings.rtsp.host
+            let recording = pipeline.recorder.map { recorder in
+                let statistics = recorder.statistics
+                return VigilStatus.Recording(
+                    state: statistics.state.rawValue, directory: recorder.configuration.directory,
+                    segmentsWritten: statistics.segmentsWritten, partsWritten: statistics.partsWritten,
+                    bytesWritten: statistics.bytesWritten, pauses: statistics.pauses, cutOffs: statistics.cutOffs,
+                    lastError: statistics.lastError)
+            }
             streams.append(VigilStatus.Stream(
+                recording: recording,
                 path: stream.path, url: "rtsp://\(host):\(rtspPort)/\(stream.path)",
                 video: VigilStatus.Video(
                     source: Self.describe(stream.settings.videoSource, pattern: video.pattern.rawValue), codec: video.codec.rawValue,
@@ -184,7 +211,11 @@ extension Vigil {
         }
         let paths = Set(self.streams.map(\.path))
         viewerNumbers.withLock { $0.retain(paths: paths) }
+        let deleted = recordings.cleaner?.deleted
         return VigilStatus(
+            retentionDeleted: deleted.map { counts in
+                Dictionary(uniqueKeysWithValues: RetentionCleaner.Reason.allCases.map { ($0.rawValue, counts.counts[$0] ?? 0) })
+            },
             version: VigilVersion.current, uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds),
             rtsp: .init(host: settings.rtsp.host, port: rtspPort),
             http: httpPort.map { .init(host: settings.http.host, port: $0) }, streams: streams)
