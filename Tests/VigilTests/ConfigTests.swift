@@ -46,6 +46,7 @@ final class ConfigTests: XCTestCase {
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
+            "[stream.record]", "segment", "part", "keep", "min_free", "max_size",
             "[access]", "realm", "anonymous", "basic", "token_secret", "token_max_duration", "token_max_uses", "state_directory",
             "[[user]]", "name", "password", "permissions", "ips",
         ]
