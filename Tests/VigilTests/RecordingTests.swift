@@ -91,6 +91,19 @@ final class RecordingTests: XCTestCase {
         for offset in offsets { XCTAssertLessThanOrEqual(abs(offset), 0.005, "audio − video at a sync mark, s") }
         print("clip sync offsets ms: \(offsets.map { String(format: "%.2f", $0 * 1000) })")
 
+        // GStreamer decodes it to the end, pictures and sound.
+        let gst = try GStreamerDecode.buffers(file.path)
+        XCTAssertEqual(gst.status, 0)
+        XCTAssertEqual(Double(gst.video), Double(video.frames), accuracy: 5, "GStreamer's decoded pictures")
+        XCTAssertGreaterThan(gst.audio, 0, "GStreamer decodes the sound")
+        // Chromium plays the clip straight from the API, with sound.
+        let played = try await Chromium.play("http://127.0.0.1:\(http)\(clipPath)", seconds: 2.5)
+        print("chromium: \(played)")
+        XCTAssertNil(played.error)
+        XCTAssertEqual(played.width, 320)
+        XCTAssertGreaterThanOrEqual(played.frames, 25, "pictures painted in 2.5 s")
+        XCTAssertGreaterThan(played.audioBytes, 0, "audio decoded")
+
         // Byte ranges: the first bytes, the middle and a suffix are the clip's own bytes.
         let length = clip.body.count
         for (header, expected) in [
