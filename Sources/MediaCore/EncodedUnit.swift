@@ -6,6 +6,8 @@ public enum MediaCodec: String, Sendable, Hashable {
     case pcmu
     /// G.711 A-law.
     case pcma
+    /// Opus (RFC 6716), mono, one 20 ms frame per unit; RTP and MP4 count its time at 48 kHz.
+    case opus
 
     public var isVideo: Bool { self == .h264 || self == .h263 }
 }
@@ -15,13 +17,15 @@ public enum MediaCodec: String, Sendable, Hashable {
 public struct EncodedUnit: Sendable {
     public var codec: MediaCodec
     /// The unit's parts. H.264: the NAL units of one access unit, without start codes or
-    /// length prefixes, in decoding order. G.711: a single part of encoded samples.
+    /// length prefixes, in decoding order. G.711: a single part of encoded samples. Opus: a
+    /// single part, one Opus packet (RFC 6716 §3).
     public var parts: [[UInt8]]
     /// Capture instant of the picture, or of the first audio sample.
     public var instant: MediaInstant
     /// True for a picture that a decoder can start from (an H.264 IDR, an H.263 intra picture).
     public var isKeyFrame: Bool
-    /// Audio: sample frames in the unit (lets a packetizer split without decoding). Video: 0.
+    /// Audio: sample frames in the unit at the RTP clock rate (lets a packetizer split without
+    /// decoding); for Opus at 48 kHz whatever the input rate (960 per 20 ms). Video: 0.
     public var sampleCount: Int
 
     public init(codec: MediaCodec, parts: [[UInt8]], instant: MediaInstant, isKeyFrame: Bool, sampleCount: Int = 0) {
