@@ -10,8 +10,8 @@ import NIOCore
 /// bit to zero."
 ///
 /// RFC 7587 has no fragmentation, so a packet larger than the MTU allows goes out whole (and
-/// IP fragments it). Vigil's 20 ms frames are at most 1275 bytes (RFC 6716 §3.2.1), within the
-/// default MTU.
+/// IP fragments it). Vigil's packets hold one 20 ms frame, at most the TOC byte and 1275 bytes
+/// (RFC 6716 §3.2.1): within the default MTU.
 public struct OpusPacketizer: RTPPacketizer {
     private var sequencer: RTPPacketSequencer
     private let allocator: ByteBufferAllocator
