@@ -52,7 +52,8 @@ final class OpusTrackTests: XCTestCase {
     func testOpusSpecificBoxFields() throws {
         let track = TrackDescription.opus(id: 2, preSkip: 312, inputSampleRate: 16_000)
         XCTAssertEqual(track.timescale, 48_000)
-        guard case .audio(let format, let channels, let rate, let box) = track.media else { return XCTFail("an audio track") }
+        guard case .audio(let format, let channels, let rate, let codecBox) = track.media else { return XCTFail("an audio track") }
+        let box = try XCTUnwrap(codecBox)
         XCTAssertEqual([format, box.type], ["Opus", "dOps"])
         XCTAssertEqual([channels, rate], [1, 48_000])
         XCTAssertEqual(box.body, [
@@ -79,7 +80,8 @@ final class OpusTrackTests: XCTestCase {
         let read = try FragmentedMP4Reader.read(file)
         XCTAssertEqual(read.wholeEnd, file.readableBytes)
         XCTAssertEqual(read.tracks, [.opus(id: 1, preSkip: preSkip, inputSampleRate: Self.inputRate)])
-        guard case .audio(_, _, _, let box) = read.tracks[0].media else { return XCTFail("an audio track") }
+        guard case .audio(_, _, _, let codecBox) = read.tracks[0].media else { return XCTFail("an audio track") }
+        let box = try XCTUnwrap(codecBox)
         XCTAssertEqual(try OpusConfiguration(parsing: ByteBuffer(bytes: box.body)).preSkip, UInt16(preSkip))
         XCTAssertEqual(read.fragments.map { $0[0].baseDecodeTime }, [0, 48_000])
         let samples = read.fragments.flatMap { $0.flatMap(\.samples) }
