@@ -36,6 +36,8 @@ let package = Package(
 
         // libx264, entered once, imported only by Encode.
         .systemLibrary(name: "CX264", pkgConfig: "x264", providers: [.apt(["libx264-dev"])]),
+        // libopus, entered once, imported only by Encode.
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
 
         // libv4l2 (cameras) and libasound (microphones), entered once, imported only by Capture.
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
@@ -49,7 +51,7 @@ let package = Package(
         // Always optimized: the H.263 encoder is pure Swift, and unoptimized it is an order of
         // magnitude too slow for live CIF — in a debug build and in the debug test suite too.
         .target(
-            name: "Encode", dependencies: ["MediaCore", "CX264"],
+            name: "Encode", dependencies: ["MediaCore", "CX264", "COpus"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]
         ),
         .target(

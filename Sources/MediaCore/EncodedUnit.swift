@@ -6,6 +6,8 @@ public enum MediaCodec: String, Sendable, Hashable {
     case pcmu
     /// G.711 A-law.
     case pcma
+    /// Opus (RFC 6716), mono, one 20 ms frame per unit; RTP and MP4 count its time at 48 kHz.
+    case opus
 
     public var isVideo: Bool { self == .h264 || self == .h263 }
 }
@@ -20,6 +22,8 @@ public enum CodecParameters: Sendable, Hashable {
     case h263(width: Int, height: Int)
     /// G.711 (µ-law or A-law, as the unit's codec says), mono.
     case g711(sampleRate: Int)
+    /// Opus, mono: samples a decoder drops at the start (at 48 kHz) and the input's rate.
+    case opus(preSkip: Int, inputSampleRate: Int)
 }
 
 /// One encoded access unit (a picture) or audio frame, with the capture instant of the media
@@ -27,13 +31,15 @@ public enum CodecParameters: Sendable, Hashable {
 public struct EncodedUnit: Sendable {
     public var codec: MediaCodec
     /// The unit's parts. H.264: the NAL units of one access unit, without start codes or
-    /// length prefixes, in decoding order. G.711: a single part of encoded samples.
+    /// length prefixes, in decoding order. G.711: a single part of encoded samples. Opus: a
+    /// single part, one Opus packet (RFC 6716 §3).
     public var parts: [[UInt8]]
     /// Capture instant of the picture, or of the first audio sample.
     public var instant: MediaInstant
     /// True for a picture that a decoder can start from (an H.264 IDR, an H.263 intra picture).
     public var isKeyFrame: Bool
-    /// Audio: sample frames in the unit (lets a packetizer split without decoding). Video: 0.
+    /// Audio: sample frames in the unit at the RTP clock rate (lets a packetizer split without
+    /// decoding); for Opus at 48 kHz whatever the input rate (960 per 20 ms). Video: 0.
     public var sampleCount: Int
     /// How long the unit lasts as encoded: one frame interval for a picture (the next picture
     /// may come later when frames were dropped; a container takes the real gap when it has

@@ -336,10 +336,37 @@ func buildStream(
             initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random))
     }
     var tracks = [videoConfiguration]
-    var audioEncoder: G711Encoder?
-    if settings.audio.enabled {
+    var audioEncoder: AudioEncoders?
+    var audioKbps = 0
+    if settings.audio.enabled, settings.audio.codec == .opus {
+        let opus: OpusEncoder
+        do {
+            opus = try OpusEncoder(sampleRate: audioSampleRate)
+        } catch {
+            throw VigilStartupError(description: "stream \(settings.path): audio: \(error)")
+        }
+        audioEncoder = AudioEncoders(stream: .opus(opus), opusCopy: nil)
+        audioKbps = opus.bitrateKbps
+        // RFC 7587: a dynamic payload type, 48 kHz RTP clock whatever the input rate.
+        var track = TrackConfiguration.opus(
+            payloadType: 97, ssrc: UInt32.random(in: 1...UInt32.max, using: &random),
+            initialSequenceNumber: UInt16.random(in: 0...UInt16.max, using: &random),
+            timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random))
+        track.bandwidthKbps = opus.bitrateKbps
+        tracks.append(track)
+    } else if settings.audio.enabled {
         let law: G711Encoder.Law = settings.audio.codec == .pcmu ? .muLaw : .aLaw
-        audioEncoder = G711Encoder(law: law)
+        // Recordings get an Opus copy of G.711 audio unless told to keep G.711 as it is.
+        var copy: OpusEncoder?
+        if settings.record.enabled && settings.record.audio == .opus {
+            do {
+                copy = try OpusEncoder(sampleRate: audioSampleRate)
+            } catch {
+                throw VigilStartupError(description: "stream \(settings.path): [stream.record] audio = \"opus\": \(error)")
+            }
+        }
+        audioEncoder = AudioEncoders(stream: .g711(G711Encoder(law: law)), opusCopy: copy)
+        audioKbps = audioSampleRate * 8 / 1000
         // RFC 3551 §6: PCMU is static payload type 0 and PCMA 8, both 8 kHz mono; any other
         // rate needs a dynamic type with its rate in rtpmap.
         let staticType: UInt8 = law == .muLaw ? 0 : 8
@@ -352,7 +379,6 @@ func buildStream(
                 timestampOffset: UInt32.random(in: 0...UInt32.max, using: &random)))
         tracks[tracks.count - 1].bandwidthKbps = audioSampleRate * 8 / 1000
     }
-    let audioKbps = settings.audio.enabled ? audioSampleRate * 8 / 1000 : 0
     let stream = StreamConfiguration(
         path: settings.path, tracks: tracks, mtu: mtu, cname: cname,
         sessionBandwidthKbps: video.bitrateKbps + audioKbps)
@@ -367,9 +393,7 @@ func buildStream(
         hub.bitrateSetter = { [videoEncoder] kbps in videoEncoder.submit(.setBitrate(kbps: kbps)) }
     }
 
-    // The recorder takes the stream's own audio: G.711 as QuickTime's ulaw/alaw entry.
-    let recordedAudio = settings.audio.enabled
-        ? RecordedAudio.g711(track: 1, muLaw: settings.audio.codec == .pcmu, sampleRate: audioSampleRate) : nil
+    let recordedAudio = audioEncoder?.recordedAudio(sampleRate: audioSampleRate)
     let recorder = try recordings.recorder(
         for: settings, video: video, audio: recordedAudio, logger: logger,
         requestKeyFrame: { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) })

@@ -25,7 +25,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     public let recorder: Recorder?
     /// H.264 (libx264) or H.263, as the settings choose.
     public let videoEncoder: any VideoEncoder
-    let audioEncoder: G711Encoder?
+    let audioEncoder: AudioEncoders?
     let videoQueue: BoundedQueue<RawFrame>
     let audioQueue: BoundedQueue<PCMChunk>
     private let startSources: @Sendable () -> Void
@@ -42,7 +42,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private var _audioUnitsEncoded: UInt64 = 0
 
     init(
-        output: EncodedFanOut, recorder: Recorder?, videoEncoder: any VideoEncoder, audioEncoder: G711Encoder?,
+        output: EncodedFanOut, recorder: Recorder?, videoEncoder: any VideoEncoder, audioEncoder: AudioEncoders?,
         videoQueue: BoundedQueue<RawFrame>, audioQueue: BoundedQueue<PCMChunk>,
         startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void,
         encodedVideo: VigilSettings.Video, logger: Logger
@@ -147,9 +147,19 @@ public final class MediaPipeline: Service, @unchecked Sendable {
 
     private func audioLoop() {
         guard let audioEncoder else { return }
+        var warnedAboutError = false
         while let chunk = audioQueue.pop() {
-            output.publish(audioEncoder.encode(chunk), track: 1)
-            lock.withLock { _audioUnitsEncoded += 1 }
+            do {
+                let units = try audioEncoder.encode(chunk)
+                warnedAboutError = false
+                for (unit, track) in units { output.publish(unit, track: track) }
+                lock.withLock { _audioUnitsEncoded += UInt64(units.count { $0.track == 1 }) }
+            } catch {
+                if !warnedAboutError {
+                    logger.warning("audio encode failed; dropping audio until it recovers", metadata: ["error": "\(error)"])
+                    warnedAboutError = true
+                }
+            }
         }
     }
 }

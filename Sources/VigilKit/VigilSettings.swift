@@ -101,6 +101,8 @@ public struct VigilSettings: Sendable, Equatable {
         public enum Codec: String, Sendable, Hashable, CaseIterable {
             case pcmu
             case pcma
+            /// RFC 7587 at a 48 kHz RTP clock; the input rate must be one Opus takes natively.
+            case opus
         }
         public var enabled = true
         public var codec: Codec = .pcmu
@@ -112,6 +114,11 @@ public struct VigilSettings: Sendable, Equatable {
 
     /// One stream: its path, its sources and how they are encoded. Streams are compared as
     /// values on reload: an equal stream keeps running untouched.
+    public enum RecordedAudioChoice: String, Sendable, Hashable, CaseIterable {
+        case opus
+        case stream
+    }
+
     /// `[stream.record]`: loop recording of the stream to fMP4 segments.
     public struct Record: Sendable, Hashable {
         public var enabled = false
@@ -126,6 +133,9 @@ public struct VigilSettings: Sendable, Equatable {
         public var minFree: RetentionPolicy.FreeSpace? = .fraction(0.05)
         /// Most bytes of recordings for the stream; nil: no limit.
         public var maxSize: Int64?
+        /// What audio the segments hold: Opus (a copy of G.711 audio, encoded for the
+        /// recording; what browsers and phones play) or the stream's own codec as it is.
+        public var audio: RecordedAudioChoice = .opus
         public init() {}
     }
 

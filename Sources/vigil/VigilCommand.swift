@@ -46,7 +46,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Frames between key frames (default: 2 s worth).") var keyint: Int?
     @Option(help: "x264 threads (0 = auto).") var threads: Int?
     @Option(help: "Synthetic picture: moving or noise.") var pattern: String?
-    @Option(help: "Audio codec: pcmu or pcma.") var audioCodec: String?
+    @Option(help: "Audio codec: pcmu, pcma or opus (RFC 7587; 8, 12, 16, 24 or 48 kHz).") var audioCodec: String?
     @Option(help: "Synthetic audio sample rate (8000 uses PCMU/PCMA's static payload types).") var audioRate: Int?
     @Flag(help: "Serve video only.") var noAudio = false
     @Option(help: "V4L2 camera to stream (e.g. /dev/video0); see `vigil devices`.") var camera: String?
@@ -105,7 +105,7 @@ struct Run: AsyncParsableCommand {
         if let fps { guard (1...120).contains(fps) else { throw ValidationError("--fps must be 1...120, got \(fps)") } }
         if let bitrate { guard (16...100_000).contains(bitrate) else { throw ValidationError("--bitrate must be 16...100000 kbit/s, got \(bitrate)") } }
         if let pattern { guard SyntheticVideoSettings.Pattern(rawValue: pattern) != nil else { throw ValidationError("--pattern must be moving or noise") } }
-        if let audioCodec { guard VigilSettings.Audio.Codec(rawValue: audioCodec) != nil else { throw ValidationError("--audio-codec must be pcmu or pcma") } }
+        if let audioCodec { guard VigilSettings.Audio.Codec(rawValue: audioCodec) != nil else { throw ValidationError("--audio-codec must be pcmu, pcma or opus") } }
         if let audioRate { guard (8000...48000).contains(audioRate) else { throw ValidationError("--audio-rate must be 8000...48000") } }
         if let rawVideoFormat { guard ["yuyv", "i420"].contains(rawVideoFormat) else { throw ValidationError("--raw-video-format must be yuyv or i420") } }
         if let mtu { guard (200...65_000).contains(mtu) else { throw ValidationError("--mtu must be 200...65000") } }

@@ -204,28 +204,4 @@ final class FragmentedMP4Tests: XCTestCase {
         XCTAssertEqual(try AVCConfiguration(parsing: body), configuration)
         XCTAssertThrowsError(try AVCConfiguration(sps: [[0x68, 1, 2, 3]], pps: [[0x68]]), "a PPS is no SPS")
     }
-
-    // MARK: - Helpers
-
-    func temporary(_ name: String, contents: ByteBuffer) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)")
-        try Data(contents.readableBytesView).write(to: url)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url.path
-    }
-
-    func run(_ executable: String, _ arguments: [String]) throws -> (out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
 }

@@ -335,6 +335,47 @@ final class StreamHubTests: XCTestCase {
         XCTAssertTrue(plain.contains("a=rtcp-fb:96 nack pli"))
     }
 
+    /// An Opus track (RFC 7587): "opus/48000/2" and sprop-stereo=0 in DESCRIBE (§7), one RTP
+    /// packet per 20 ms unit on the 48 kHz clock (§4.1), 960 ticks apart, marker 0.
+    func testOpusTrackIsDescribedAndStampedAt48kHz() throws {
+        var video = TrackConfiguration(
+            kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000, formatParameters: "packetization-mode=1",
+            ssrc: 0x1111_1111, initialSequenceNumber: 100, timestampOffset: 1000)
+        video.bandwidthKbps = 536
+        let audio = TrackConfiguration.opus(payloadType: 111, ssrc: 0x2222_2222, initialSequenceNumber: 500, timestampOffset: 7)
+        let stream = StreamConfiguration(path: "live", tracks: [video, audio], mtu: 1400, cname: "test", sessionBandwidthKbps: 600)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let hub = StreamHub(
+            configuration: stream, eventLoop: loop,
+            anchor: WallClockAnchor(instant: epoch, wallClockNanoseconds: 1_700_000_000_000_000_000),
+            epoch: epoch, logger: logger)
+        let lines = hub.sessionDescription(serverAddress: "10.0.0.1").serialized().split(separator: "\r\n").map(String.init)
+        let start = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("m=audio") })
+        XCTAssertEqual(Array(lines[start...]), [
+            "m=audio 0 RTP/AVP 111",
+            "a=rtpmap:111 opus/48000/2",
+            "a=fmtp:111 sprop-stereo=0",
+            "a=control:trackID=1",
+        ])
+
+        var timestamps: [UInt32] = []
+        for period in Int64(0)..<3 {
+            // TOC 0x48: SILK WB 20 ms, one frame.
+            let unit = EncodedUnit(codec: .opus, parts: [[0x48, UInt8(period)]],
+                                   instant: epoch + MediaDuration(nanoseconds: period * 20_000_000), isKeyFrame: true, sampleCount: 960)
+            hub.deliver(unit, track: 1)
+            XCTAssertEqual(hub.tracks[1].packets.count, 1)
+            let packet = try RTPPacket(parsing: hub.tracks[1].packets[0])
+            XCTAssertFalse(packet.header.marker)
+            XCTAssertEqual(packet.header.payloadType, 111)
+            XCTAssertEqual(Array(packet.payload.readableBytesView), [0x48, UInt8(period)])
+            timestamps.append(packet.header.timestamp)
+            XCTAssertEqual(hub.tracks[1].nextAudioTimestamp, packet.header.timestamp &+ 960)
+        }
+        XCTAssertEqual(timestamps, [7, 7 + 960, 7 + 1920])
+    }
+
     /// A generic NACK for two packets is answered in the retransmission stream: each with its
     /// OSN, the rtx SSRC and consecutive rtx sequence numbers.
     func testNACKIsAnsweredInTheRetransmissionStream() throws {

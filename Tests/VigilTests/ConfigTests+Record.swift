@@ -57,7 +57,7 @@ final class ConfigRecordTests: XCTestCase {
              "must be a size like \"20G\" (a number and one of B, K, M, G, T, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got \"lots\""),
             ("type", "keep = true", 3, "stream.record.keep", "must be a duration like \"14d\" (ms, s, m, h, d, w), got a boolean"),
             ("unknown", "retain = \"1d\"", 3, "stream.record.retain",
-             "unknown key; allowed in [stream.record]: enabled, path, segment, part, keep, min_free, max_size"),
+             "unknown key; allowed in [stream.record]: enabled, path, segment, part, keep, min_free, max_size, audio"),
         ]
         for (name, body, line, key, message) in cases {
             XCTAssertThrowsError(try VigilConfigFile.parse("[[stream]]\n[stream.record]\n\(body)"), name) { error in

@@ -46,7 +46,7 @@ final class ConfigTests: XCTestCase {
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
-            "[stream.record]", "segment", "part", "keep", "min_free", "max_size",
+            "[stream.record]", "segment", "part", "keep", "min_free", "max_size", "audio",
             "[access]", "realm", "anonymous", "basic", "token_secret", "token_max_duration", "token_max_uses", "state_directory",
             "[[user]]", "name", "password", "permissions", "ips",
         ]
@@ -212,7 +212,9 @@ final class ConfigTests: XCTestCase {
              "is required with source = \"raw\" (a file or FIFO of raw pictures)"),
             ("retransmission", "[[stream]]\n[stream.video]\nretransmission = \"fec\"", 3, "stream.video.retransmission",
              "must be one of \"off\", \"resend\", \"rtx\", got \"fec\""),
-            ("audio codec", "[[stream]]\n[stream.audio]\ncodec = \"opus\"", 3, "stream.audio.codec", "must be one of \"pcmu\", \"pcma\", got \"opus\""),
+            ("audio codec", "[[stream]]\n[stream.audio]\ncodec = \"aac\"", 3, "stream.audio.codec", "must be one of \"pcmu\", \"pcma\", \"opus\", got \"aac\""),
+            ("opus rate", "[[stream]]\n[stream.audio]\ncodec = \"opus\"\nsample_rate = 44100", 4, "stream.audio.sample_rate",
+             "Opus takes 8000, 12000, 16000, 24000, 48000 Hz, got 44100"),
             ("sample rate", "[[stream]]\n[stream.audio]\nsample_rate = 4000", 3, "stream.audio.sample_rate", "must be 8000...48000, got 4000"),
             ("unknown audio key", "[[stream]]\n[stream.audio]\nvolume = 3", 3, "stream.audio.volume",
              "unknown key; allowed in [stream.audio]: enabled, source, codec, sample_rate, device, file, loop"),
@@ -259,7 +261,7 @@ final class ConfigTests: XCTestCase {
             source = "camera"
             file = "/x"
             [stream.audio]
-            codec = "opus"
+            codec = "aac"
             [log]
             level = loud
             """

@@ -94,6 +94,27 @@ final class FFmpegInteropTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(result.stdout.count, 16_000, "a second of A-law audio decoded")
     }
 
+    /// `codec = "opus"`: SDP `opus/48000/2` with `sprop-stereo=0` (RFC 7587 §7), and ffmpeg
+    /// decodes a second of it.
+    func testFFmpegDecodesOpusWhenConfigured() async throws {
+        var settings = VigilFixture.smallSettings()
+        settings.audio.codec = .opus
+        settings.audio.sampleRate = 16_000
+        let fixture = try await VigilFixture(settings: settings)
+        let probe = try runProcess("ffprobe", [
+            "-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,sample_rate,channels", "-of", "compact", fixture.url,
+        ], timeout: 20)
+        let result = try runProcess("ffmpeg", [
+            "-nostdin", "-v", "error", "-rtsp_transport", "udp", "-t", "2", "-i", fixture.url,
+            "-map", "0:a:0", "-ar", "48000", "-ac", "1", "-f", "s16le", "-",
+        ], timeout: 20)
+        try await fixture.stop()
+        let text = String(decoding: probe.stdout, as: UTF8.self)
+        XCTAssertTrue(text.contains("codec_name=opus|sample_rate=48000"), text)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertGreaterThanOrEqual(result.stdout.count, 96_000, "a second of Opus decoded (48 kHz, 16-bit)")
+    }
+
     func testGStreamerRtspsrcDecodesOverUDP() async throws {
         let fixture = try await VigilFixture()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-gst-\(UUID().uuidString)")

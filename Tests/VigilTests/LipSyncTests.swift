@@ -1,5 +1,6 @@
 import Foundation
 import MediaCore
+import VigilKit
 import XCTest
 
 /// Lip sync measured at a real receiver: ffmpeg plays the stream, puts audio and video on
@@ -18,6 +19,13 @@ final class LipSyncTests: XCTestCase {
     func testAudioAndVideoPlayInSyncOverTCP() async throws {
         let (offsets, log) = try await measure(transport: "tcp", audioDelay: .milliseconds(0))
         try assertInSync(offsets, "TCP", log: log)
+    }
+
+    /// Opus (RFC 7587): its RTP timestamps are those of the decoded sound, so the encoder's
+    /// 6.5 ms lookahead does not put the beep late.
+    func testOpusPlaysInSyncOverUDP() async throws {
+        let (offsets, log) = try await measure(transport: "udp", audioDelay: .milliseconds(0), codec: .opus, rate: 16_000)
+        try assertInSync(offsets, "Opus over UDP", log: log)
     }
 
     /// Audio reaches Vigil 150 ms after the pictures of the same instant, with the right
@@ -41,9 +49,13 @@ final class LipSyncTests: XCTestCase {
     }
 
     /// Audio-minus-video offsets, in seconds, one per sync mark seen.
-    private func measure(transport: String, audioDelay: MediaDuration) async throws -> (offsets: [Double], log: String) {
+    private func measure(
+        transport: String, audioDelay: MediaDuration, codec: VigilSettings.Audio.Codec = .pcmu, rate: Int = 8000
+    ) async throws -> (offsets: [Double], log: String) {
         var settings = VigilFixture.smallSettings()
         settings.audio.syntheticDeliveryDelay = audioDelay
+        settings.audio.codec = codec
+        settings.audio.sampleRate = rate
         let fixture = try await VigilFixture(settings: settings)
         let result = try runProcess("ffmpeg", [
             "-nostdin", "-hide_banner", "-loglevel", "info", "-rtsp_transport", transport, "-t", "6.5", "-i", fixture.url,

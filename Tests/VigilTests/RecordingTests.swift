@@ -75,7 +75,8 @@ final class RecordingTests: XCTestCase {
         XCTAssertEqual(video.height, 240)
         XCTAssertEqual(Double(video.frames), 5 * Self.frameRate, accuracy: 1, "pictures in a 5 s clip")
         XCTAssertEqual(video.duration, 5, accuracy: 1 / Self.frameRate + 0.001, "clip duration")
-        let audio = try XCTUnwrap(probe.first { $0.codec == "pcm_mulaw" }, "audio in the clip: \(probe)")
+        // G.711 in, Opus recorded (`[stream.record] audio = "opus"`, the default).
+        let audio = try XCTUnwrap(probe.first { $0.codec == "opus" }, "Opus audio in the clip: \(probe)")
         XCTAssertEqual(audio.duration, 5, accuracy: 0.1)
 
         // The sync marks: each white picture and its beep onset at most 5 ms apart.
@@ -300,12 +301,16 @@ final class RecordingCrashTests: XCTestCase {
     func testTheScanCutsAFileTornAtAnyByteBackToItsWholeParts() async throws {
         let state = try RecordingTests.temporaryDirectory("torn")
         defer { try? FileManager.default.removeItem(at: state) }
-        let fixture = try await VigilFixture(settings: try RecordingTests.recordingSettings(state: state, segment: .seconds(60)))
+        // The stream's own G.711 this time (`audio = "stream"`).
+        var settings = try RecordingTests.recordingSettings(state: state, segment: .seconds(60))
+        settings.streams[0].record.audio = .stream
+        let fixture = try await VigilFixture(settings: settings)
         let recorded = await waitUntil(timeout: 30) { RecordingTests.recorded(fixture.vigil) >= 6_000_000_000 }
         XCTAssertTrue(recorded)
         try await fixture.stop()
         let original = try XCTUnwrap(try fixture.vigil.recordings.index?.segments(stream: "live").first?.file)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: original))
+        XCTAssertTrue(try FFprobe.streams(original).contains { $0.codec == "pcm_mulaw" }, "G.711 as recorded")
         let packets = try FFprobe.videoPackets(original)
         XCTAssertEqual(Double(packets.count), 6 * RecordingTests.frameRate, accuracy: 40)
 

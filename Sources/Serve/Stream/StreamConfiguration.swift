@@ -61,9 +61,9 @@ public struct TrackConfiguration: Sendable, Hashable {
     public var bandwidthKbps: Int?
     public var repair: Repair = .none
     public var payloadType: UInt8
-    /// The RTP clock rate (90 kHz for video, the sample rate for G.711).
+    /// The RTP clock rate (90 kHz for video, the sample rate for G.711, 48 kHz for Opus).
     public var clockRate: Int
-    /// Audio channels for the rtpmap line; nil for video.
+    /// Audio channels sent, for the rtpmap line (which for Opus always names 2); nil for video.
     public var channels: Int?
     /// The `a=fmtp` value, if the payload format has one.
     public var formatParameters: String?
@@ -93,14 +93,36 @@ public struct TrackConfiguration: Sendable, Hashable {
     /// How long the sender keeps packets for repair, announced as `rtx-time` (RFC 4588 §8.1).
     public static let retransmissionTimeMilliseconds = 1000
 
-    /// The encoding name of the rtpmap line — RFC 6184 §8.2.1, RFC 4629 §8, RFC 3551 §6.
+    /// The encoding name of the rtpmap line — RFC 6184 §8.2.1, RFC 4629 §8, RFC 3551 §6,
+    /// RFC 7587 §7.
     public var encodingName: String {
         switch codec {
         case .h264: return "H264"
         case .h263: return h263Payload.encodingName
         case .pcmu: return "PCMU"
         case .pcma: return "PCMA"
+        case .opus: return OpusFormat.encodingName
         }
+    }
+
+    /// The rtpmap value after the payload type (RFC 4566 §6): encoding name, clock rate, and
+    /// the channel count for audio of more than one channel. Opus names 2 channels even when
+    /// mono (RFC 7587 §7: "the number of channels MUST be 2").
+    public var rtpmap: String {
+        if codec == .opus { return "\(encodingName)/\(clockRate)/\(OpusFormat.rtpmapChannels)" }
+        guard let channels, channels > 1 else { return "\(encodingName)/\(clockRate)" }
+        return "\(encodingName)/\(clockRate)/\(channels)"
+    }
+
+    /// An Opus audio track (RFC 7587) from Vigil's mono encoder: the 48 kHz RTP clock for every
+    /// input rate (§4.1), a dynamic payload type, `sprop-stereo=0` (§6.1).
+    public static func opus(
+        payloadType: UInt8, ssrc: UInt32, initialSequenceNumber: UInt16, timestampOffset: UInt32
+    ) -> TrackConfiguration {
+        TrackConfiguration(
+            kind: .audio, codec: .opus, payloadType: payloadType, clockRate: OpusFormat.clockRate, channels: 1,
+            formatParameters: OpusFormat.formatParameters(stereo: false), ssrc: ssrc,
+            initialSequenceNumber: initialSequenceNumber, timestampOffset: timestampOffset)
     }
 }
 

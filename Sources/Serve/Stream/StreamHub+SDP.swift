@@ -10,9 +10,7 @@ extension StreamHub {
         let isIPv6 = serverAddress.contains(":")
         let media = tracks.map { track -> MediaDescription in
             let config = track.configuration
-            var rtpmap = "\(config.payloadType) \(config.encodingName)/\(config.clockRate)"
-            if let channels = config.channels, channels > 1 { rtpmap += "/\(channels)" }
-            var attributes = [SDPAttribute(name: "rtpmap", value: rtpmap)]
+            var attributes = [SDPAttribute(name: "rtpmap", value: "\(config.payloadType) \(config.rtpmap)")]
             if let fmtp = config.formatParameters {
                 attributes.append(SDPAttribute(name: "fmtp", value: "\(config.payloadType) \(fmtp)"))
             }

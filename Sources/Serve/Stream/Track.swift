@@ -88,6 +88,13 @@ final class Track {
             self.packetizer = G711Packetizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
+        case .opus:
+            precondition(
+                configuration.clockRate == OpusFormat.clockRate,
+                "Opus RTP time runs at 48 kHz for every input rate (RFC 7587 §4.1), not \(configuration.clockRate)")
+            self.packetizer = OpusPacketizer(
+                payloadType: configuration.payloadType, ssrc: configuration.ssrc,
+                initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         }
     }
 

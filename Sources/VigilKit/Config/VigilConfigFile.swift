@@ -1,5 +1,6 @@
 import Access
 import Capture
+import Encode
 import Foundation
 import Logging
 import MediaCore
@@ -253,6 +254,9 @@ public enum VigilConfigFile {
         }
         if let minFree = table.freeSpace("min_free") { record.minFree = minFree }
         if let maxSize = table.size("max_size", example: "20G") { record.maxSize = maxSize }
+        if let audio = table.choice("audio", VigilSettings.RecordedAudioChoice.allCases.map(\.rawValue)) {
+            record.audio = VigilSettings.RecordedAudioChoice(rawValue: audio) ?? .opus
+        }
         if record.enabled && stream.video.codec != .h264 {
             table.problem("enabled", "recording needs video codec = \"h264\" (this stream has \"\(stream.video.codec.rawValue)\")", line: table.line(of: "enabled"))
         }
@@ -267,6 +271,11 @@ public enum VigilConfigFile {
             audio.codec = VigilSettings.Audio.Codec(rawValue: codec) ?? .pcmu
         }
         if let rate = table.int("sample_rate", 8000...48000) { audio.sampleRate = rate }
+        if audio.codec == .opus && !OpusEncoder.supportedSampleRates.contains(audio.sampleRate) {
+            table.problem(
+                table.line(of: "sample_rate") != nil ? "sample_rate" : "codec",
+                "Opus takes \(OpusEncoder.supportedSampleRates.map(String.init).joined(separator: ", ")) Hz, got \(audio.sampleRate)")
+        }
         let device = table.onlyFor("device", source: source, "microphone")
         let file = table.onlyFor("file", source: source, "raw")
         let loop = table.onlyFor("loop", source: source, "raw")

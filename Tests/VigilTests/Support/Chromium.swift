@@ -75,8 +75,13 @@ enum GStreamerDecode {
             "d.", "!", "queue", "!", "videoconvert", "!", "fakesink", "name=video", "silent=false", "sync=false",
             "d.", "!", "queue", "!", "audioconvert", "!", "fakesink", "name=audio", "silent=false", "sync=false",
         ], timeout: 60)
+        // `-v` prints each buffer's last-message, sometimes twice: count distinct timestamps.
         let text = String(decoding: result.stdout, as: UTF8.self)
-        let lines = text.split(separator: "\n").filter { $0.contains("chain") }
-        return (lines.filter { $0.contains("(video:sink)") }.count, lines.filter { $0.contains("(audio:sink)") }.count, result.status)
+        func count(_ sink: String) -> Int {
+            Set(text.split(separator: "\n").filter { $0.contains("chain") && $0.contains("(\(sink):sink)") }.compactMap { line in
+                line.range(of: "pts: ").map { line[$0.upperBound...].prefix { $0 != "," } }
+            }).count
+        }
+        return (count("video"), count("audio"), result.status)
     }
 }
