@@ -293,6 +293,18 @@ final class RecordingCrashTests: XCTestCase {
 
         // Every completed part plays: ffmpeg decodes it cleanly, with the frames its duration says.
         try Self.assertPlaysCleanly(repaired.file, duration: Double(repaired.duration) / 1e9)
+
+        // `vigil recordings`: the span before the kill, the gap while it was down, the span after.
+        let listing = try runProcess(binary.path, ["recordings", "live", "--config", config.path, "--json"], timeout: 20)
+        XCTAssertEqual(listing.status, 0, listing.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: listing.stdout) as? [String: Any])
+        XCTAssertEqual((json["spans"] as? [Any])?.count, 2, "\(json)")
+        XCTAssertEqual((json["gaps"] as? [Any])?.count, 1, "\(json)")
+        let text = try runProcess(binary.path, ["recordings", "live", "--config", config.path], timeout: 20)
+        XCTAssertTrue(String(decoding: text.stdout, as: UTF8.self).hasPrefix("live: 2 spans"), String(decoding: text.stdout, as: UTF8.self))
+        let unknown = try runProcess(binary.path, ["recordings", "live", "--config", config.path, "--start", "soon"], timeout: 20)
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("start must be an ISO 8601 instant"), unknown.stderr)
     }
 
     /// A file torn at a random byte (seeded) keeps exactly its whole fragments: ffprobe's own
@@ -513,5 +525,37 @@ enum RecordingDirectoryForTests {
         var info = statvfs()
         guard statvfs(path, &info) == 0 else { throw StatusAPITests.GetError.noAnswer("statvfs \(path)") }
         return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+}
+
+/// The recordings API behind access control: `playback` on the stream, by a user or a token.
+final class RecordingAccessTests: XCTestCase {
+    func testRecordingsNeedPlaybackByUserOrToken() async throws {
+        let state = try RecordingTests.temporaryDirectory("record-access")
+        defer { try? FileManager.default.removeItem(at: state) }
+        var settings = try TokenAPITests.settings(stateDirectory: state, users: [
+            TokenAPITests.user("root", "rootpw", [.admin]), TokenAPITests.user("watcher", "watcherpw", [.read]),
+            TokenAPITests.user("archivist", "archivistpw", [.playback]),
+        ])
+        settings.streams[0].record.enabled = true
+        settings.streams[0].record.segmentDuration = .seconds(2)
+        let fixture = try await VigilFixture(settings: settings)
+        let http = try XCTUnwrap(fixture.httpPort)
+        let recorded = await waitUntil(timeout: 30) { RecordingTests.recorded(fixture.vigil, stream: "door") >= 2_000_000_000 }
+        XCTAssertTrue(recorded)
+        let path = "/api/v1/recordings/door"
+        let anonymous = try TokenAPITests.curl(http, path)
+        XCTAssertEqual(anonymous.status, 401)
+        XCTAssertFalse(anonymous.header("WWW-Authenticate").isEmpty)
+        XCTAssertEqual(try TokenAPITests.curl(http, path, ["--digest", "-u", "watcher:watcherpw"]).status, 403, "read is not playback")
+        let allowed = try TokenAPITests.curl(http, path, ["--digest", "-u", "archivist:archivistpw"])
+        XCTAssertEqual(allowed.status, 200, allowed.body)
+        XCTAssertTrue(allowed.body.contains("\"spans\""))
+        let token = try TokenAPITests.mint(http, "app=door&duration=60")
+        XCTAssertEqual(try TokenAPITests.curl(http, path + "?token=\(token)").status, 200, "a token grants playback")
+        XCTAssertEqual(try TokenAPITests.curl(http, path, ["-H", "Authorization: Bearer \(token)"]).status, 200)
+        let other = try TokenAPITests.mint(http, "app=elsewhere&duration=60")
+        XCTAssertEqual(try TokenAPITests.curl(http, path + "?token=\(other)").status, 403, "a token for another stream")
+        try await fixture.stop()
     }
 }

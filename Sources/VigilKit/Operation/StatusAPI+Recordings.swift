@@ -26,7 +26,14 @@ extension StatusAPI {
             let path = parts.joined(separator: "/")
             if let refusal = await self.checkPlayback(request, context: context, path: path) { return refusal }
             let configured = vigil.settings.streams.contains { $0.path == path && $0.record.enabled }
-            guard let index = vigil.recordings.index, try configured || !index.segments(stream: path).isEmpty else {
+            let index = vigil.recordings.index
+            let known: Bool
+            if let index, !configured {
+                known = try await !index.segments(stream: path, from: 0, to: .max).isEmpty
+            } else {
+                known = index != nil
+            }
+            guard let index, known else {
                 return Self.text(.notFound, "no recordings for stream \"\(path)\"\n")
             }
             let query: RecordingQuery
