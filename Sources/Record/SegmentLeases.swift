@@ -20,10 +20,31 @@ public final class SegmentLeases: Sendable {
 
     public func isHeld(_ file: String) -> Bool { holders.withLock { $0[file] != nil } }
 
-    /// Runs `body` with every file of `files` held.
-    public func holding<T>(_ files: [String], _ body: () async throws -> T) async rethrows -> T {
+    /// Holds `files` until the returned lease is released or goes away, whichever comes first
+    /// (a response body that is never written must not pin its files forever).
+    public func lease(_ files: [String]) -> Lease {
         for file in files { hold(file) }
-        defer { for file in files { release(file) } }
-        return try await body()
+        return Lease(leases: self, files: files)
+    }
+
+    public final class Lease: Sendable {
+        let leases: SegmentLeases
+        let files: [String]
+        private let released = Mutex(false)
+
+        init(leases: SegmentLeases, files: [String]) {
+            self.leases = leases
+            self.files = files
+        }
+
+        public func release() {
+            let first = released.withLock { done in
+                defer { done = true }
+                return !done
+            }
+            if first { for file in files { leases.release(file) } }
+        }
+
+        deinit { release() }
     }
 }

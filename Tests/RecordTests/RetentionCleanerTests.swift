@@ -73,6 +73,22 @@ final class RetentionCleanerTests: XCTestCase {
         XCTAssertEqual(later.files, [files[0]], "released, the oldest goes on the next sweep")
     }
 
+    func testALeaseHoldsItsFilesUntilReleasedOrGone() {
+        let leases = SegmentLeases()
+        var lease: SegmentLeases.Lease? = leases.lease(["a", "b"])
+        XCTAssertTrue(leases.isHeld("a") && leases.isHeld("b"))
+        lease?.release()
+        lease?.release()
+        XCTAssertFalse(leases.isHeld("a"), "released once, however often asked")
+        leases.hold("a")
+        lease = leases.lease(["a"])
+        lease = nil
+        XCTAssertTrue(leases.isHeld("a"), "the other holder still holds it")
+        leases.release("a")
+        XCTAssertFalse(leases.isHeld("a"))
+        _ = lease
+    }
+
     func testMinFreeThatCannotBeMetDeletesEverythingDeletableAndNothingElse() throws {
         let files = try makeSegments(count: 3)
         let leases = SegmentLeases()

@@ -67,6 +67,24 @@ final class ConfigRecordTests: XCTestCase {
         }
     }
 
+    func testTwoStreamsCannotRecordIntoOneDirectory() {
+        let text = """
+            [[stream]]
+            path = "a"
+            [stream.record]
+            enabled = true
+            path = "/srv/rec"
+            [[stream]]
+            path = "b"
+            [stream.record]
+            enabled = true
+            path = "/srv/rec/"
+            """
+        XCTAssertThrowsError(try VigilConfigFile.parse(text)) { error in
+            XCTAssertEqual((error as? ConfigError)?.problems, [ConfigProblem(line: 10, key: "stream.record.path", message: "\"/srv/rec/\" is already where stream \"a\" records")])
+        }
+    }
+
     func testRecordingAnH263StreamIsRefused() {
         XCTAssertThrowsError(try VigilConfigFile.parse("[[stream]]\n[stream.video]\ncodec = \"h263\"\n[stream.record]\nenabled = true")) { error in
             XCTAssertEqual((error as? ConfigError)?.problems.first?.key, "stream.record.enabled")

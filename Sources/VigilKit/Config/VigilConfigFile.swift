@@ -128,6 +128,17 @@ public enum VigilConfigFile {
                 }
                 settings.streams.append(stream)
             }
+            // Two recorders in one directory would take each other's files for their own.
+            var directories: [String: String] = [:]
+            for (table, stream) in zip(streamTables, settings.streams) where stream.record.enabled {
+                guard let path = stream.record.path else { continue }
+                let directory = (path as NSString).standardizingPath
+                if let other = directories[directory] {
+                    table.table("record")?.problem("path", "\"\(path)\" is already where stream \"\(other)\" records")
+                } else {
+                    directories[directory] = stream.path
+                }
+            }
         }
         if let access = top.table("access") {
             decodeAccess(access, into: &settings.access)

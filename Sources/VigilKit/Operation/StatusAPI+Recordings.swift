@@ -68,18 +68,17 @@ extension StatusAPI {
     private func clip(
         _ request: Request, stream: String, query: RecordingQuery, segments: [RecordedSegment], leases: SegmentLeases
     ) async throws -> Response {
-        let files = segments.map(\.file)
-        for file in files { leases.hold(file) }
+        let lease = leases.lease(segments.map(\.file))
         let plan: ClipPlan?
         do {
             plan = try await NIOThreadPool.singleton.runIfActive { try ClipPlan(segments: segments, from: query.start, to: query.end) }
         } catch {
-            for file in files { leases.release(file) }
+            lease.release()
             logger.warning("clip could not be planned", metadata: ["stream": "\(stream)", "error": "\(error)"])
             return Self.text(.internalServerError, "the recording could not be read\n")
         }
         guard let plan else {
-            for file in files { leases.release(file) }
+            lease.release()
             return Self.text(.notFound, "nothing recorded between start and end\n")
         }
         var range = 0..<plan.length
@@ -90,7 +89,7 @@ extension StatusAPI {
         ]
         if let header = request.headers[.range], let wanted = ByteRange.parse(header) {
             guard let resolved = wanted.resolve(length: plan.length) else {
-                for file in files { leases.release(file) }
+                lease.release()
                 return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(plan.length)", .acceptRanges: "bytes"])
             }
             range = resolved
@@ -100,7 +99,7 @@ extension StatusAPI {
         let chosen = range
         let logger = self.logger
         let body = ResponseBody(contentLength: chosen.count) { writer in
-            defer { for file in files { leases.release(file) } }
+            defer { lease.release() }
             var position = chosen.lowerBound
             while position < chosen.upperBound {
                 let next = min(chosen.upperBound, position + Self.clipChunkBytes)
