@@ -41,7 +41,11 @@ enum SegmentName {
         parts.tm_min = minute
         parts.tm_sec = second
         let seconds = timegm(&parts)
-        guard seconds >= 0 else { return nil }
-        return Int64(seconds) * 1_000_000_000 + Int64(millis) * 1_000_000
+        // Nanoseconds since 1970 fit in Int64 until 2262; a name past that is not ours.
+        guard seconds >= 0, seconds < 9_000_000_000 else { return nil }
+        let instant = Int64(seconds) * 1_000_000_000 + Int64(millis) * 1_000_000
+        // timegm normalizes (month 13, February 30); only a name it would write itself is ours.
+        guard self.name(wallClockNanoseconds: instant).utf8.prefix(20).elementsEqual(bytes.prefix(20)) else { return nil }
+        return instant
     }
 }

@@ -3,6 +3,7 @@ import Encode
 import Foundation
 import MediaCore
 import NIOCore
+import TestSeeds
 import XCTest
 
 /// Opus in fragmented MP4 ("Encapsulation of Opus in ISO Base Media File Format"): Vigil's
@@ -260,5 +261,23 @@ enum OggOpusWriter {
 
     static func littleEndian(_ value: UInt64, bytes: Int) -> [UInt8] {
         (0..<bytes).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
+}
+
+/// Seeded fuzzing of the `dOps` reader: any body either throws or reads back to itself.
+final class OpusConfigurationFuzzTests: XCTestCase {
+    func testAnyBodyThrowsOrRoundTrips() {
+        let seed = TestSeed.value(default: 0xD0_B5)
+        var random = SeededRandom(seed: seed)
+        let valid = OpusConfiguration(outputChannelCount: 1, preSkip: 312, inputSampleRate: 16_000, outputGain: 0).body
+        for index in 0..<20_000 {
+            var bytes = index % 2 == 0 ? valid : (0..<Int.random(in: 0...14, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            if index % 2 == 0, !bytes.isEmpty {
+                bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                if Bool.random(using: &random) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &random))) }
+            }
+            guard let parsed = try? OpusConfiguration(parsing: ByteBuffer(bytes: bytes)) else { continue }
+            XCTAssertEqual(parsed.body, Array(bytes.prefix(parsed.body.count)), "case \(index) \(bytes), \(TestSeed.describe(seed))")
+        }
     }
 }

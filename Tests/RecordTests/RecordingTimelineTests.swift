@@ -1,3 +1,4 @@
+import TestSeeds
 import XCTest
 
 @testable import Record
@@ -36,5 +37,24 @@ final class RecordingTimelineTests: XCTestCase {
         for (instant, name) in zip(instants, names) { XCTAssertEqual(SegmentName.wallClockNanoseconds(of: name), instant, name) }
         XCTAssertNil(SegmentName.wallClockNanoseconds(of: "holiday.mp4"))
         XCTAssertNil(SegmentName.wallClockNanoseconds(of: "2025120XT043320.123Z.mp4"))
+    }
+}
+
+/// Seeded fuzzing of the segment-name reader: names it accepts are ones it writes.
+final class SegmentNameFuzzTests: XCTestCase {
+    func testAcceptedNamesAreWrittenNames() {
+        let seed = TestSeed.value(default: 0x5E_6A4E)
+        var random = SeededRandom(seed: seed)
+        let alphabet = Array("0123456789TZ.-mp4x")
+        for index in 0..<50_000 {
+            var name = Array(SegmentName.name(wallClockNanoseconds: Int64.random(in: 0...4_102_444_799_000_000_000, using: &random)))
+            for _ in 0..<Int.random(in: 0...2, using: &random) {
+                name[Int.random(in: 0..<name.count, using: &random)] = alphabet[Int.random(in: 0..<alphabet.count, using: &random)]
+            }
+            let text = String(name)
+            guard let instant = SegmentName.wallClockNanoseconds(of: text) else { continue }
+            let written = SegmentName.name(wallClockNanoseconds: instant)
+            XCTAssertEqual(String(written.prefix(20)), String(text.prefix(20)), "case \(index) \(text), \(TestSeed.describe(seed))")
+        }
     }
 }

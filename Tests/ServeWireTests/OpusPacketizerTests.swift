@@ -1,5 +1,6 @@
 import MediaCore
 import NIOCore
+import TestSeeds
 import XCTest
 @testable import ServeWire
 
@@ -110,5 +111,21 @@ final class OpusPacketizerTests: XCTestCase {
         XCTAssertEqual(OpusFormat.clockRate, 48_000)
         XCTAssertEqual(OpusFormat.formatParameters(stereo: false), "sprop-stereo=0")
         XCTAssertEqual(OpusFormat.formatParameters(stereo: true), "sprop-stereo=1")
+    }
+}
+
+/// Seeded fuzzing of the TOC reader (RFC 6716 §3.1–3.2): no crash on any bytes, and every
+/// duration it reports is a whole number of frames of the TOC's configuration within 120 ms.
+final class OpusPacketFuzzTests: XCTestCase {
+    func testAnyBytesGiveNoneOrALegalDuration() {
+        let seed = TestSeed.value(default: 0x0705_0C)
+        var random = SeededRandom(seed: seed)
+        for index in 0..<50_000 {
+            let bytes = (0..<Int.random(in: 0...4, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            guard let duration = OpusPacket.duration(of: bytes) else { continue }
+            let frame = OpusPacket.frameDuration(config: bytes[0] >> 3)
+            XCTAssertEqual(duration % frame, 0, "case \(index) \(bytes), \(TestSeed.describe(seed))")
+            XCTAssertTrue((120...OpusPacket.maximumDuration).contains(duration), "case \(index) \(bytes)")
+        }
     }
 }
