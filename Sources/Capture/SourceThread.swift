@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 
 /// A source's own thread, with a stop flag it checks between frames.
 ///
@@ -26,6 +27,7 @@ final class SourceThread: @unchecked Sendable {
         }
         guard shouldStart else { return }
         let thread = Thread { [self] in
+            nameCurrentThread(name)
             body(self)
             finished.signal()
         }

@@ -109,6 +109,7 @@ public final class Recorder: EncodedUnitConsumer, @unchecked Sendable {
     /// Scans the directory (recovery), then records on its own thread until `stop`.
     public func start() {
         let thread = Thread { [self] in
+            nameCurrentThread("vigil-record")
             run()
             finished.signal()
         }

@@ -92,6 +92,7 @@ public final class RetentionCleaner: @unchecked Sendable {
 
     public func start() {
         let thread = Thread { [self] in
+            nameCurrentThread("vigil-retention")
             while true {
                 wake.lock()
                 if !stopping && !poked { _ = wake.wait(until: Date(timeIntervalSinceNow: interval)) }

@@ -118,6 +118,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         stopped.enter()
         let group = stopped
         let thread = Thread {
+            nameCurrentThread(name)
             body()
             group.leave()
         }
