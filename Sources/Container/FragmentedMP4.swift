@@ -247,45 +247,14 @@ public enum FragmentedMP4 {
     /// One fragment: `moof` (`mfhd`, then per track `traf` with `tfhd`, `tfdt` and `trun`)
     /// and one `mdat` with every run's samples, in the order of `runs`.
     public static func fragment(sequenceNumber: UInt32, runs: [TrackRun]) -> ByteBuffer {
-        let dataSize = runs.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.data.readableBytes } }
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(dataSize + 128 + runs.reduce(0) { $0 + 16 * $1.samples.count })
-        var offsetFields: [Int] = []
-        buffer.writeBox("moof") { moof in
-            moof.writeFullBox("mfhd", version: 0, flags: 0) { $0.writeInteger(sequenceNumber) }
-            for run in runs {
-                moof.writeBox("traf") { traf in
-                    // default-base-is-moof (0x020000): data offsets count from the moof.
-                    traf.writeFullBox("tfhd", version: 0, flags: 0x02_0000) { $0.writeInteger(run.trackID) }
-                    traf.writeFullBox("tfdt", version: 1, flags: 0) { $0.writeInteger(run.baseDecodeTime) }
-                    let composition = run.samples.contains { $0.compositionOffset != 0 }
-                    // data-offset, sample-duration, -size, -flags, and -composition-time-offset
-                    // when any sample has one (version 1: signed offsets).
-                    let flags: UInt32 = 0x000001 | 0x000100 | 0x000200 | 0x000400 | (composition ? 0x000800 : 0)
-                    traf.writeFullBox("trun", version: composition ? 1 : 0, flags: flags) { b in
-                        b.writeInteger(UInt32(run.samples.count))
-                        offsetFields.append(b.writerIndex)
-                        b.writeInteger(Int32(0))
-                        for sample in run.samples {
-                            b.writeInteger(sample.duration)
-                            b.writeInteger(UInt32(sample.data.readableBytes))
-                            b.writeInteger(sample.isSync ? syncSampleFlags : nonSyncSampleFlags)
-                            if composition { b.writeInteger(sample.compositionOffset) }
-                        }
-                    }
-                }
-            }
+        let layouts = runs.map { run in
+            RunLayout(trackID: run.trackID, baseDecodeTime: run.baseDecodeTime, samples: run.samples.map {
+                SampleLayout(duration: $0.duration, size: UInt32($0.data.readableBytes), isSync: $0.isSync, compositionOffset: $0.compositionOffset)
+            })
         }
-        let moofSize = buffer.writerIndex
-        var offset = moofSize + 8
-        for (run, field) in zip(runs, offsetFields) {
-            buffer.setInteger(Int32(offset), at: field)
-            offset += run.samples.reduce(0) { $0 + $1.data.readableBytes }
-        }
-        buffer.writeBox("mdat") { mdat in
-            for run in runs {
-                for sample in run.samples { mdat.writeImmutableBuffer(sample.data) }
-            }
+        var buffer = fragmentHeader(sequenceNumber: sequenceNumber, runs: layouts)
+        for run in runs {
+            for sample in run.samples { buffer.writeImmutableBuffer(sample.data) }
         }
         return buffer
     }
@@ -300,9 +269,12 @@ public enum FragmentedMP4 {
             moof.writeFullBox("mfhd", version: 0, flags: 0) { $0.writeInteger(sequenceNumber) }
             for run in runs {
                 moof.writeBox("traf") { traf in
+                    // default-base-is-moof (0x020000): data offsets count from the moof.
                     traf.writeFullBox("tfhd", version: 0, flags: 0x02_0000) { $0.writeInteger(run.trackID) }
                     traf.writeFullBox("tfdt", version: 1, flags: 0) { $0.writeInteger(run.baseDecodeTime) }
                     let composition = run.samples.contains { $0.compositionOffset != 0 }
+                    // data-offset, sample-duration, -size, -flags, and -composition-time-offset
+                    // when any sample has one (version 1: signed offsets).
                     let flags: UInt32 = 0x000001 | 0x000100 | 0x000200 | 0x000400 | (composition ? 0x000800 : 0)
                     traf.writeFullBox("trun", version: composition ? 1 : 0, flags: flags) { b in
                         b.writeInteger(UInt32(run.samples.count))

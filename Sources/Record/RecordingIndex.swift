@@ -118,11 +118,13 @@ public final class RecordingIndex: Sendable {
         }
     }
 
+    static let overlapping = "SELECT * FROM segment WHERE stream = ? AND start < ? AND start + duration > ? ORDER BY start"
+
     /// The segments of `stream` that overlap [from, to), oldest first.
     public func segments(stream: String, from: Int64, to: Int64) throws(RecordError) -> [RecordedSegment] {
         try read { db in
             try RecordedSegment.fetchAll(
-                db, sql: "SELECT * FROM segment WHERE stream = ? AND start < ? AND start + duration > ? ORDER BY start",
+                db, sql: Self.overlapping,
                 arguments: [stream, to, from])
         }
     }
@@ -131,7 +133,7 @@ public final class RecordingIndex: Sendable {
     public func segments(stream: String, from: Int64, to: Int64) async throws -> [RecordedSegment] {
         try await pool.read { db in
             try RecordedSegment.fetchAll(
-                db, sql: "SELECT * FROM segment WHERE stream = ? AND start < ? AND start + duration > ? ORDER BY start",
+                db, sql: Self.overlapping,
                 arguments: [stream, to, from])
         }
     }

@@ -167,7 +167,7 @@ public struct SegmentWriter {
 
     private mutating func cutIfReady() -> [Action] {
         guard let cut = boundary, let latest = video.last else { return [] }
-        if let recorded = configuration.audio, recorded.track >= 0 {
+        if configuration.audio != nil {
             let audioEnd = audio.last.map { $0.instant + $0.duration }
             let caughtUp = audioEnd.map { $0 >= cut.instant } ?? false
             guard caughtUp || latest.instant - cut.instant >= configuration.audioWait else { return [] }
