@@ -15,6 +15,11 @@ enum ServeError: Error, Hashable, CustomStringConvertible {
     case unknownTrack(String)
     case tooManyViewers(limit: Int)
     case noServerPorts
+    case badRequest(String)
+    /// RFC 2326 §11.3.12: the Range cannot be played.
+    case invalidRange(String)
+    /// A playback header (Scale, Speed, Range) that cannot be read: RFC 2326 §11.3.10.
+    case headerFieldNotValid(String)
 
     var status: RTSPStatus {
         switch self {
@@ -29,6 +34,9 @@ enum ServeError: Error, Hashable, CustomStringConvertible {
         case .onlyAggregateOperationAllowed: return .onlyAggregateOperationAllowed
         case .tooManyViewers: return .serviceUnavailable
         case .noServerPorts: return .internalServerError
+        case .badRequest: return .badRequest
+        case .invalidRange: return .invalidRange
+        case .headerFieldNotValid: return .headerFieldNotValid
         }
     }
 
@@ -46,6 +54,9 @@ enum ServeError: Error, Hashable, CustomStringConvertible {
         case .unknownTrack(let control): return "no track \(control)"
         case .tooManyViewers(let limit): return "viewer limit \(limit) reached"
         case .noServerPorts: return "no UDP server ports could be bound"
+        case .badRequest(let reason): return "bad request: \(reason)"
+        case .invalidRange(let reason): return "invalid range: \(reason)"
+        case .headerFieldNotValid(let reason): return "header not valid: \(reason)"
         }
     }
 }

@@ -215,7 +215,8 @@ public func buildVigil(
     }
     recordings.apply(streams: settings.streams)
     let server = RTSPServer(
-        configuration: settings.rtsp, hubs: built.map(\.hub), eventLoop: eventLoop, logger: logger, access: policy)
+        configuration: settings.rtsp, hubs: built.map(\.hub), storedMedia: recordings.playbackServices(streams: settings.streams),
+        eventLoop: eventLoop, logger: logger, access: policy)
     return Vigil(
         settings: settings, streams: built, rtspServer: server, eventLoopGroup: eventLoopGroup, anchor: anchor,
         notifier: notifier, logger: logger, access: policy, tokens: tokens, tokenRedeemer: redeemer,
@@ -382,16 +383,17 @@ func buildStream(
     let stream = StreamConfiguration(
         path: settings.path, tracks: tracks, mtu: mtu, cname: cname,
         sessionBandwidthKbps: video.bitrateKbps + audioKbps)
-    let hub = StreamHub(configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, logger: logger)
-    hub.interleavedAudioHold = interleavedAudioHold
-    hub.keyFrameRequester = { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) }
+    var control = StreamHub.EncoderControl(requestKeyFrame: { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) })
     if video.adaptiveBitrate {
         let minimum = video.minimumBitrateKbps ?? max(64, video.bitrateKbps / 4)
         var configuration = BitrateController.Configuration(minimumKbps: min(minimum, video.bitrateKbps), maximumKbps: video.bitrateKbps)
         configuration.policy = video.adaptivePolicy
-        hub.bitrateController = BitrateController(configuration: configuration, startKbps: video.bitrateKbps)
-        hub.bitrateSetter = { [videoEncoder] kbps in videoEncoder.submit(.setBitrate(kbps: kbps)) }
+        control.bitrateController = BitrateController(configuration: configuration, startKbps: video.bitrateKbps)
+        control.setBitrate = { [videoEncoder] kbps in videoEncoder.submit(.setBitrate(kbps: kbps)) }
     }
+    let hub = StreamHub(
+        configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, encoder: control,
+        interleavedAudioHold: interleavedAudioHold, logger: logger)
 
     let recordedAudio = audioEncoder?.recordedAudio(sampleRate: audioSampleRate)
     let recorder = try recordings.recorder(

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MediaCore
 import Record
+import Serve
 import Synchronization
 
 /// What the streams' recorders share: the recording index under the state directory (opened
@@ -84,6 +85,37 @@ public final class RecordingService: Sendable {
                 maxSize: stream.record.maxSize, minFree: stream.record.minFree)
         }
         cleaner.poke()
+    }
+
+    /// RTSP playback of each recording stream's timeline at `PATH/playback` (access as the
+    /// stream's, with the `playback` permission). `?start=` and `&end=` (ISO 8601) bound what
+    /// the presentation holds; npt ranges count from its start.
+    func playbackServices(streams: [VigilSettings.Stream]) -> [StoredMediaService] {
+        streams.filter(\.record.enabled).map { stream in
+            let path = stream.path
+            return StoredMediaService(path: "\(path)/playback", accessPath: path) { [self] query throws(StoredMediaError) in
+                let parameters = RecordingQuery.parameters(query)
+                let window: RecordingQuery
+                switch RecordingQuery.parse(
+                    start: parameters["start"], end: parameters["end"], duration: parameters["duration"], now: .max, clip: false)
+                {
+                case .success(let parsed): window = parsed
+                case .failure(let problem): throw .badQuery(problem.description)
+                }
+                guard let index else { throw .nothing("nothing is recorded for \(path)") }
+                let segments: [RecordedSegment]
+                do {
+                    segments = try index.segments(stream: path, from: window.start, to: window.end)
+                } catch {
+                    throw .nothing("the recording index cannot be read: \(error)")
+                }
+                do {
+                    return try RecordingReader(segments: segments, from: window.start, to: window.end, leases: leases)
+                } catch {
+                    throw .nothing("nothing recorded for \(path) in the range asked for")
+                }
+            }
+        }
     }
 
     /// Stops the cleaner (after the recorders have stopped).

@@ -178,9 +178,8 @@ final class RTSPConnectionHandlerTests: XCTestCase {
     /// that starts a decodable picture; a request behind it waits too, so answers stay in
     /// request order (RFC 2326 §12.17), and both go out before the first media packet.
     func testPlayWaitsForAKeyFrameAndRequestsBehindItWait() throws {
-        let (viewer, hub) = try connect()
         let keyFrameRequests = Counter()
-        hub.keyFrameRequester = { keyFrameRequests.increment() }
+        let (viewer, hub) = try connect(encoder: StreamHub.EncoderControl(requestKeyFrame: { keyFrameRequests.increment() }))
         hub.deliver(videoUnit(key: true, at: 0), track: 0)  // before anyone plays: 100…103
         let session = try setupVideo(on: viewer)
 
@@ -219,8 +218,7 @@ final class RTSPConnectionHandlerTests: XCTestCase {
     /// A PLAY whose key frame never comes is answered after the hub's wait limit, without an
     /// rtptime it cannot know; the viewer then starts at the next key frame.
     func testPlayIsAnsweredAfterTheKeyFrameWaitLimit() throws {
-        let (viewer, hub) = try connect()
-        hub.keyFrameRequester = {}
+        let (viewer, hub) = try connect(encoder: StreamHub.EncoderControl(requestKeyFrame: {}))
         let session = try setupVideo(on: viewer)
         try viewer.send(Self.request("PLAY \(Self.origin)/live/ RTSP/1.0", "CSeq: 5", "Session: \(session)"))
         loop.advanceTime(by: hub.keyFrameWaitLimit - .milliseconds(1))
@@ -405,7 +403,7 @@ final class RTSPConnectionHandlerTests: XCTestCase {
 
     /// A stream at `live` with H.264 video and G.711 audio, and a viewer connected to the
     /// server through the listener's own pipeline.
-    func connect() throws -> (Viewer, StreamHub) {
+    func connect(encoder: StreamHub.EncoderControl = StreamHub.EncoderControl()) throws -> (Viewer, StreamHub) {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let video = TrackConfiguration(
@@ -418,7 +416,7 @@ final class RTSPConnectionHandlerTests: XCTestCase {
         let hub = StreamHub(
             configuration: stream, eventLoop: loop,
             anchor: WallClockAnchor(instant: epoch, wallClockNanoseconds: 1_700_000_000_000_000_000),
-            epoch: epoch, logger: logger)
+            epoch: epoch, encoder: encoder, logger: logger)
         let state = RTSPServerState(configuration: RTSPServer.Configuration(), hubs: [hub], eventLoop: loop, logger: logger)
         let channel = EmbeddedChannel(loop: loop)
         channel.localAddress = try SocketAddress(ipAddress: "192.0.2.10", port: 8554)

@@ -12,7 +12,10 @@ final class StreamHubTests: XCTestCase {
     let loop = EmbeddedEventLoop()
     let epoch = MediaInstant(nanoseconds: 1_000_000_000)
 
-    func makeHub(repair: TrackConfiguration.Repair = .resend, profile: TrackConfiguration.Profile = .avp) -> StreamHub {
+    func makeHub(
+        repair: TrackConfiguration.Repair = .resend, profile: TrackConfiguration.Profile = .avp,
+        encoder: StreamHub.EncoderControl = StreamHub.EncoderControl()
+    ) -> StreamHub {
         var video = TrackConfiguration(
             kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000, formatParameters: "packetization-mode=1",
             ssrc: 0x1111_1111, initialSequenceNumber: 100, timestampOffset: 1000)
@@ -28,17 +31,21 @@ final class StreamHubTests: XCTestCase {
         return StreamHub(
             configuration: stream, eventLoop: loop,
             anchor: WallClockAnchor(instant: epoch, wallClockNanoseconds: 1_700_000_000_000_000_000),
-            epoch: epoch, logger: logger)
+            epoch: epoch, encoder: encoder, logger: logger)
     }
 
     /// A session playing the video track over interleaved channels 0-1 on `channel`.
-    func play(_ hub: StreamHub, on channel: EmbeddedChannel) throws -> RTSPSession {
-        let session = RTSPSession(id: "S\(ObjectIdentifier(channel).hashValue)", hub: hub, connectionID: ObjectIdentifier(channel), peer: nil, now: .now())
+    func play(_ hub: StreamHub, on channel: EmbeddedChannel, waitsForKeyFrame: Bool = false) throws -> RTSPSession {
+        let session = RTSPSession(id: "S\(ObjectIdentifier(channel).hashValue)", source: hub, offer: ObjectIdentifier(hub), connectionID: ObjectIdentifier(channel), peer: nil, now: .now())
         session.outputs[0] = TrackOutput(trackIndex: 0, transport: .interleaved(channel: channel, rtp: 0, rtcp: 1), session: session)
         _ = session.stateMachine.apply(.setup, addsTrack: true)
         _ = session.stateMachine.apply(.play)
         var info: [String] = []
-        hub.play(session, baseURL: "rtsp://h/live/") { result in info = (try? result.get()) ?? [] }
+        hub.playLive(session, baseURL: "rtsp://h/live/") { result in info = ((try? result.get()) ?? []).map(\.headerValue) }
+        if waitsForKeyFrame {
+            XCTAssertEqual(info, [], "with an encoder to ask, PLAY waits for its key frame")
+            return session
+        }
         // No encoder to ask for a key frame: it starts at once, waiting for the next one.
         // Its RTP time is not known yet, so RTP-Info gives only the sequence number.
         XCTAssertEqual(info, ["url=rtsp://h/live/trackID=0;seq=\(hub.tracks[0].packetizer.nextSequenceNumber)"])
@@ -205,22 +212,27 @@ final class StreamHubTests: XCTestCase {
     }
 
     func testAViewerThatCannotTakeMoreLosesPacketsAloneAndWaitsForAKeyFrame() throws {
-        let hub = makeHub()
         let requests = Counter()
         let slow = EmbeddedChannel(loop: loop)
         let fast = EmbeddedChannel(loop: loop)
-        _ = try play(hub, on: slow)
-        _ = try play(hub, on: fast)
-        hub.keyFrameRequester = { requests.increment() }
+        let hub = makeHub(encoder: StreamHub.EncoderControl(requestKeyFrame: { requests.increment() }))
+        _ = try play(hub, on: slow, waitsForKeyFrame: true)
+        _ = try play(hub, on: fast, waitsForKeyFrame: true)
+        XCTAssertEqual(requests.value, 1, "one key frame asked for both")
         hub.deliver(unit(key: true, at: 0), track: 0)
         _ = try outbound(slow)
         XCTAssertEqual(try frames(fast).count, 4)
+        loop.run()  // their first sender reports
+        _ = try outbound(slow)
+        _ = try outbound(fast)
+        // Past the rate limit on forced key frames, so the next request goes out at once.
+        loop.advanceTime(by: hub.minimumForcedKeyFrameInterval)
 
         slow.isWritable = false
         hub.deliver(unit(key: false, at: 1), track: 0)
         XCTAssertEqual(try outbound(slow).count, 0)
         XCTAssertEqual(try frames(fast).count, 3)
-        XCTAssertEqual(requests.value, 1, "a key frame is asked for so the slow viewer can recover")
+        XCTAssertEqual(requests.value, 2, "a key frame is asked for so the slow viewer can recover")
 
         slow.isWritable = true
         hub.deliver(unit(key: false, at: 2), track: 0)
@@ -254,7 +266,7 @@ final class StreamHubTests: XCTestCase {
     func testAUDPViewerThatStopsReportingIsDropped() throws {
         let hub = makeHub()
         func udpViewer(_ id: String, port: Int) throws -> (RTSPSession, TrackOutput) {
-            let session = RTSPSession(id: id, hub: hub, connectionID: ObjectIdentifier(hub), peer: nil, now: .now())
+            let session = RTSPSession(id: id, source: hub, offer: ObjectIdentifier(hub), connectionID: ObjectIdentifier(hub), peer: nil, now: .now())
             let output = TrackOutput(
                 trackIndex: 0,
                 transport: .udp(rtp: try SocketAddress(ipAddress: "10.0.0.9", port: port), rtcp: try SocketAddress(ipAddress: "10.0.0.9", port: port + 1)),
@@ -262,7 +274,7 @@ final class StreamHubTests: XCTestCase {
             session.outputs[0] = output
             _ = session.stateMachine.apply(.setup, addsTrack: true)
             _ = session.stateMachine.apply(.play)
-            hub.play(session, baseURL: "rtsp://h/live/") { _ in }
+            hub.playLive(session, baseURL: "rtsp://h/live/") { _ in }
             return (session, output)
         }
         let (reportingSession, reporting) = try udpViewer("R", port: 5000)

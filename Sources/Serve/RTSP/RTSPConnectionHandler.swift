@@ -61,11 +61,14 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
     /// the connection (SETUP of the next track, after DESCRIBE) are not asked again; a token
     /// admitted at DESCRIBE was only checked, and the SETUP that creates the session spends
     /// one of its uses (one use is one new session).
-    private var admitted: [String: Principal] = [:]
+    private var admitted: [AccessAction: Principal] = [:]
     /// The token each path was admitted with: clients build SETUP URLs from Content-Base,
     /// which carries no query, so the SETUP that spends the use presents the token of the
     /// DESCRIBE before it.
     private var admittedTokens: [String: String] = [:]
+    /// The query of each offer's last DESCRIBE on this connection (`?start=…` of a playback
+    /// URL): SETUP URLs are built from Content-Base, which carries none.
+    private var describedQueries: [String: String] = [:]
     /// An `Authentication-Info` value (a next nonce) for the next response.
     private var authenticationInfo: String?
 
@@ -141,7 +144,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         case .interleaved(let frame):
             // Counts as a sign of life through the session: the hub touches it for valid RTCP.
             guard case .open = phase, let output = rtcpChannels[frame.channel] else { return }
-            output.session.hub.receiveRTCP(frame.payload, track: output.trackIndex, from: nil, output: output)
+            output.session.source.receiveRTCP(frame.payload, track: output.trackIndex, from: nil, output: output)
         }
     }
 
@@ -261,11 +264,11 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         if let id = request.session, let session = server.sessions[id] {
             session.touch()
         }
-        if let access = server.access, let (path, spendsToken) = accessNeed(of: request) {
-            if let principal = admitted[path], !(spendsToken && principal == .token) {
+        if let access = server.access, let (action, spendsToken) = accessNeed(of: request) {
+            if let principal = admitted[action], !(spendsToken && principal == .token) {
                 dispatch(request, cseq: cseq, channel: channel)
             } else {
-                check(request, path: path, spendsToken: spendsToken, cseq: cseq, access: access, channel: channel)
+                check(request, action: action, spendsToken: spendsToken, cseq: cseq, access: access, channel: channel)
             }
             return
         }
@@ -278,7 +281,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
     /// token's use is spent then), or nil when the request needs no check: OPTIONS, and
     /// requests within a session, whose unguessable ID is the proof (it was handed out only
     /// after a check).
-    private func accessNeed(of request: RTSPRequest) -> (path: String, spendsToken: Bool)? {
+    private func accessNeed(of request: RTSPRequest) -> (action: AccessAction, spendsToken: Bool)? {
         let startsSession: Bool
         switch request.method {
         case "DESCRIBE": startsSession = false
@@ -288,22 +291,24 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         guard let target = RequestTarget(request.uri) else { return nil }  // answered 400 later
         // An unknown path is checked as it is written, so that without credentials a 404
         // cannot tell which paths exist.
-        let path = server.resolve(target)?.hub.path ?? target.segments.joined(separator: "/")
-        return (path, startsSession)
+        guard let offer = server.resolve(target)?.offer else {
+            return (AccessAction(.read, path: target.segments.joined(separator: "/")), startsSession)
+        }
+        return (AccessAction(offer.permission, path: offer.path), startsSession)
     }
 
     /// Asks the access check about `request`; the connection's later requests wait (responses
     /// stay in request order) until it answers on the loop.
-    private func check(_ request: RTSPRequest, path: String, spendsToken: Bool, cseq: String, access: AccessPolicy, channel: any Channel) {
+    private func check(_ request: RTSPRequest, action: AccessAction, spendsToken: Bool, cseq: String, access: AccessPolicy, channel: any Channel) {
         var credentials = PresentedCredentials(authorization: request.headers["Authorization"])
-        if case .none = credentials, let token = RequestTarget(request.uri)?.queryValue("token") ?? admittedTokens[path] {
+        if case .none = credentials, let token = RequestTarget(request.uri)?.queryValue("token") ?? admittedTokens[action.path] {
             credentials = .token(token)
         }
         // An address the socket cannot name (never for TCP) is checked as 0.0.0.0: no allow
         // list contains it.
         let peer = (try? IPAddress(address)) ?? IPAddress(bytes: [0, 0, 0, 0])!
         let accessRequest = AccessRequest(
-            action: AccessAction(.read, path: path), peer: peer, connection: accessConnection,
+            action: action, peer: peer, connection: accessConnection,
             method: request.method, uri: request.uri, credentials: credentials, spendsTokenUse: spendsToken)
         awaitingResponse = true
         let promise = channel.eventLoop.makePromise(of: AccessDecision.self)
@@ -313,15 +318,16 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             let this = handler.value
             this.awaitingResponse = false
             guard let channel = this.channel, channel.isActive else { return }
-            this.carryOut(decision, for: request, path: path, cseq: cseq, channel: channel)
+            this.carryOut(decision, for: request, action: action, cseq: cseq, channel: channel)
             this.drain()
         }
     }
 
-    private func carryOut(_ decision: AccessDecision, for request: RTSPRequest, path: String, cseq: String, channel: any Channel) {
+    private func carryOut(_ decision: AccessDecision, for request: RTSPRequest, action: AccessAction, cseq: String, channel: any Channel) {
+        let path = action.path
         switch decision {
         case .allowed(let principal, let info):
-            admitted[path] = principal
+            admitted[action] = principal
             if principal == .token, let token = RequestTarget(request.uri)?.queryValue("token") ?? admittedTokens[path] {
                 admittedTokens[path] = token
             }
@@ -386,97 +392,139 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             respond(RTSPResponse(status: .badRequest), cseq: cseq)
             return
         }
-        guard let (hub, control) = server.resolve(target), control.isEmpty else {
+        guard let (offer, control) = server.resolve(target), control.isEmpty else {
             respond(error: .notFound(path: "/" + target.segments.joined(separator: "/")), to: request, cseq: cseq)
             return
         }
         let address = channel.localAddress?.ipAddress ?? "0.0.0.0"
         let takesAVPF = TrackConfiguration.Profile.takesAVPF(userAgent: request.headers["User-Agent"])
-        let sdp = hub.sessionDescription(serverAddress: address, clientTakesAVPF: takesAVPF).serialized()
-        var headers = RTSPHeaders()
-        headers.add(name: "Content-Base", value: target.base(forStreamPath: hub.path))
-        headers.add(name: "Content-Type", value: "application/sdp")
-        var body = channel.allocator.buffer(capacity: sdp.utf8.count)
-        body.writeString(sdp)
-        respond(RTSPResponse(status: .ok, headers: headers, body: body), cseq: cseq)
+        let urlPath = target.segments.joined(separator: "/")
+        describedQueries[urlPath] = target.query
+        awaitingResponse = true
+        offer.describe(target, serverAddress: address, clientTakesAVPF: takesAVPF) { [weak self] result in
+            guard let self else { return }
+            self.awaitingResponse = false
+            switch result {
+            case .success(let description):
+                let sdp = description.serialized()
+                var headers = RTSPHeaders()
+                headers.add(name: "Content-Base", value: target.base(forStreamPath: urlPath))
+                headers.add(name: "Content-Type", value: "application/sdp")
+                var body = channel.allocator.buffer(capacity: sdp.utf8.count)
+                body.writeString(sdp)
+                self.respond(RTSPResponse(status: .ok, headers: headers, body: body), cseq: cseq)
+            case .failure(let error):
+                self.respond(error: error, to: request, cseq: cseq)
+            }
+            self.drain()
+        }
     }
 
     private func setup(_ request: RTSPRequest, cseq: String, channel: any Channel) {
-        guard let target = RequestTarget(request.uri) else {
+        guard var target = RequestTarget(request.uri) else {
             respond(RTSPResponse(status: .badRequest), cseq: cseq)
             return
         }
-        guard let (hub, control) = server.resolve(target) else {
+        guard let (offer, control) = server.resolve(target) else {
             respond(error: .notFound(path: "/" + target.segments.joined(separator: "/")), to: request, cseq: cseq)
-            return
-        }
-        let trackIndex: Int
-        if control.isEmpty {
-            guard hub.tracks.count == 1 else {
-                respond(RTSPResponse(status: .aggregateOperationNotAllowed), cseq: cseq)
-                return
-            }
-            trackIndex = 0
-        } else if let index = Track.index(fromControl: control), hub.tracks.indices.contains(index) {
-            trackIndex = index
-        } else {
-            respond(error: .unknownTrack(control), to: request, cseq: cseq)
             return
         }
         guard let transportValue = request.headers["Transport"] else {
             respond(RTSPResponse(status: .badRequest), cseq: cseq)
             return
         }
-        guard let specs = try? TransportHeader.parse(transportValue),
-            let spec = specs.first(where: {
-                Self.isSupported($0, udpAvailable: hub.tracks[trackIndex].udp != nil, multicastAvailable: hub.tracks[trackIndex].multicast != nil)
-            })
-        else {
+        guard let specs = try? TransportHeader.parse(transportValue) else {
             respond(error: .unsupportedTransport(transportValue), to: request, cseq: cseq)
             return
         }
-
-        // Find or make the session.
-        let session: RTSPSession
-        let isNewSession: Bool
+        // Find the session, or make one with a source of its own.
         if let id = request.session {
             guard let existing = server.sessions[id] else {
                 respond(error: .sessionNotFound(id), to: request, cseq: cseq)
                 return
             }
-            guard existing.hub === hub else {
+            guard existing.offer == ObjectIdentifier(offer) else {
                 respond(RTSPResponse(status: .aggregateOperationNotAllowed), cseq: cseq)
                 return
             }
-            session = existing
-            isNewSession = false
-        } else {
-            guard server.sessions.count < server.configuration.maxSessions else {
-                respond(error: .tooManyViewers(limit: server.configuration.maxSessions), to: request, cseq: cseq)
-                return
+            setup(request, cseq: cseq, channel: channel, session: existing, isNew: false, control: control, specs: specs, transportValue: transportValue)
+            return
+        }
+        guard server.sessions.count < server.configuration.maxSessions else {
+            respond(error: .tooManyViewers(limit: server.configuration.maxSessions), to: request, cseq: cseq)
+            return
+        }
+        if target.query == nil {
+            let urlPath = target.segments.dropLast(control.isEmpty ? 0 : control.split(separator: "/").count).joined(separator: "/")
+            target.query = describedQueries[urlPath]
+        }
+        awaitingResponse = true
+        offer.openSource(target) { [weak self] result in
+            guard let self else { return }
+            self.awaitingResponse = false
+            switch result {
+            case .success(let source):
+                guard let channel = self.channel, channel.isActive else {
+                    // The client left while its source was opened: nobody will tear it down.
+                    return
+                }
+                let session = RTSPSession(
+                    id: self.server.makeSessionID(), source: source, offer: ObjectIdentifier(offer), connectionID: self.connectionID,
+                    peer: channel.remoteAddress, now: .now())
+                if !self.setup(request, cseq: cseq, channel: channel, session: session, isNew: true, control: control, specs: specs, transportValue: transportValue) {
+                    source.stop(session, goodbye: false)
+                }
+            case .failure(let error):
+                self.respond(error: error, to: request, cseq: cseq)
             }
-            session = RTSPSession(
-                id: server.makeSessionID(), hub: hub, connectionID: connectionID,
-                peer: channel.remoteAddress, now: .now())
-            isNewSession = true
+            self.drain()
+        }
+    }
+
+    /// Adds (or replaces) one track's output of `session`; false when refused, in which case
+    /// a new session is not kept.
+    @discardableResult
+    private func setup(
+        _ request: RTSPRequest, cseq: String, channel: any Channel, session: RTSPSession, isNew: Bool, control: String,
+        specs: [TransportSpec], transportValue: String
+    ) -> Bool {
+        let source = session.source
+        let tracks = source.trackConfigurations
+        let trackIndex: Int
+        if control.isEmpty {
+            guard tracks.count == 1 else {
+                respond(RTSPResponse(status: .aggregateOperationNotAllowed), cseq: cseq)
+                return false
+            }
+            trackIndex = 0
+        } else if let index = Track.index(fromControl: control), tracks.indices.contains(index) {
+            trackIndex = index
+        } else {
+            respond(error: .unknownTrack(control), to: request, cseq: cseq)
+            return false
+        }
+        let ports = source.serverPorts(track: trackIndex)
+        let multicast = source.multicastGroup(track: trackIndex)
+        guard let spec = specs.first(where: { Self.isSupported($0, udpAvailable: ports != nil, multicastAvailable: multicast != nil) }) else {
+            respond(error: .unsupportedTransport(transportValue), to: request, cseq: cseq)
+            return false
         }
         let addsTrack = session.outputs[trackIndex] == nil
         if case .failure(let error) = session.stateMachine.apply(.setup, addsTrack: addsTrack) {
             respond(error: error, to: request, cseq: cseq, session: session)
-            return
+            return false
         }
         if !addsTrack, session.state == .playing {
             // Changing the transport of a playing track is not supported; keep it as it is.
             respond(error: .methodNotValidInState(method: "SETUP", state: "Playing"), to: request, cseq: cseq, session: session)
-            return
+            return false
         }
 
         // Build the output.
-        let ssrc = hub.tracks[trackIndex].configuration.ssrc
-        let ssrcText = String(ssrc, radix: 16, uppercase: true).leftPadded(to: 8)
+        let ssrcText = String(tracks[trackIndex].ssrc, radix: 16, uppercase: true).leftPadded(to: 8)
         let output: TrackOutput
         let replyTransport: String
-        if spec.isMulticast, let group = hub.tracks[trackIndex].multicast {
+        if spec.isMulticast, let group = multicast {
             // The server chooses the group and ports (RFC 2326 §12.39): a client's own
             // destination is not honoured, so nobody can aim the stream elsewhere.
             output = TrackOutput(trackIndex: trackIndex, transport: .multicast, session: session)
@@ -491,14 +539,14 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             replyTransport = "\(spec.profile)/TCP;unicast;interleaved=\(pair.rtp)-\(pair.rtcp);ssrc=\(ssrcText)"
         } else {
             guard let clientPorts = spec.clientPort, let peerIP = channel.remoteAddress?.ipAddress,
-                let udp = hub.tracks[trackIndex].udp,
+                let udp = ports,
                 let rtpAddress = try? SocketAddress(ipAddress: peerIP, port: clientPorts.lowerBound),
                 let rtcpAddress = try? SocketAddress(
                     ipAddress: peerIP,
                     port: clientPorts.upperBound > clientPorts.lowerBound ? clientPorts.upperBound : clientPorts.lowerBound + 1)
             else {
                 respond(error: .unsupportedTransport(transportValue), to: request, cseq: cseq)
-                return
+                return false
             }
             output = TrackOutput(trackIndex: trackIndex, transport: .udp(rtp: rtpAddress, rtcp: rtcpAddress), session: session)
             let rtcpPort = rtcpAddress.port ?? (clientPorts.lowerBound + 1)
@@ -509,14 +557,15 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             rtcpChannels = rtcpChannels.filter { $0.value !== old }
         }
         session.outputs[trackIndex] = output
-        if isNewSession {
+        if isNew {
             server.sessions[session.id] = session
             ownSessions.append(session)
-            logger.info("session created", metadata: ["session": "\(session.id)", "stream": "\(hub.path)"])
+            logger.info("session created", metadata: ["session": "\(session.id)", "stream": "\(source.path)"])
         }
         var headers = RTSPHeaders()
         headers.add(name: "Transport", value: replyTransport)
         respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq, session: session)
+        return true
     }
 
     private static func isSupported(_ spec: TransportSpec, udpAvailable: Bool, multicastAvailable: Bool) -> Bool {
@@ -568,7 +617,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
     /// PLAY and PAUSE act on the whole session (aggregate control); a per-track URL is only
     /// accepted when the session has that one track.
     private func checkAggregate(_ request: RTSPRequest, session: RTSPSession, cseq: String) -> Bool {
-        guard let target = RequestTarget(request.uri), let (hub, control) = server.resolve(target), hub === session.hub else {
+        guard let target = RequestTarget(request.uri), let (offer, control) = server.resolve(target), ObjectIdentifier(offer) == session.offer else {
             respond(error: .notFound(path: request.uri), to: request, cseq: cseq, session: session)
             return false
         }
@@ -579,29 +628,68 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         return true
     }
 
+    /// What a PLAY asks for, read from its headers; a header that cannot be read is answered
+    /// (457 for a Range, 456 for a Scale or Speed) and nil returned.
+    private func playRequest(_ request: RTSPRequest, cseq: String, session: RTSPSession) -> PlayRequest? {
+        let target = RequestTarget(request.uri)
+        let controlDepth = target.flatMap { server.resolve($0) }.map { $0.control.isEmpty ? 0 : $0.control.split(separator: "/").count } ?? 0
+        let urlPath = target.map { $0.segments.dropLast(controlDepth).joined(separator: "/") } ?? session.source.path
+        var play = PlayRequest(baseURL: target?.base(forStreamPath: urlPath) ?? "")
+        do {
+            if let range = request.headers["Range"] { play.range = try RTSPRange.parse(range) }
+        } catch {
+            respond(error: .invalidRange("\(error)"), to: request, cseq: cseq, session: session)
+            return nil
+        }
+        do {
+            if let scale = request.headers["Scale"] { play.scale = try PlaybackRate.parseScale(scale) }
+            if let speed = request.headers["Speed"] { play.speed = try PlaybackRate.parseSpeed(speed) }
+        } catch {
+            respond(error: .headerFieldNotValid("\(error)"), to: request, cseq: cseq, session: session)
+            return nil
+        }
+        play.seekStyle = request.headers["Seek-Style"].flatMap(SeekStyle.init(headerValue:))
+        play.onvifReplay = Self.required(request).contains("onvif-replay")
+        play.rateControl = request.headers["Rate-Control"]?.trimmed().lowercased() != "no"
+        play.intraOnly = request.headers["Frames"]?.trimmed().lowercased().hasPrefix("intra") ?? false
+        return play
+    }
+
+    /// The option tags of a request's `Require` headers (RFC 2326 §12.32), lowercased.
+    static func required(_ request: RTSPRequest) -> [String] {
+        request.headers.values(name: "Require").flatMap { $0.split(separator: ",") }.map { $0.trimmed().lowercased() }
+    }
+
+    /// Option tags Vigil supports in `Require`.
+    static let supportedOptions: Set<String> = ["onvif-replay"]
+
     private func play(_ request: RTSPRequest, cseq: String) {
         guard let session = session(for: request, cseq: cseq), checkAggregate(request, session: session, cseq: cseq) else { return }
-        let wasPlaying = session.state == .playing
+        let unsupported = Self.required(request).filter { !Self.supportedOptions.contains($0) }
+        if !unsupported.isEmpty {
+            var headers = RTSPHeaders()
+            headers.add(name: "Unsupported", value: unsupported.joined(separator: ", "))
+            respond(RTSPResponse(status: .optionNotSupported, headers: headers), cseq: cseq, session: session)
+            return
+        }
+        guard let play = playRequest(request, cseq: cseq, session: session) else { return }
         if case .failure(let error) = session.stateMachine.apply(.play) {
             respond(error: error, to: request, cseq: cseq, session: session)
             return
         }
-        if wasPlaying {
-            var headers = RTSPHeaders()
-            headers.add(name: "Range", value: "npt=now-")
-            respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq, session: session)
-            return
-        }
-        let base = RequestTarget(request.uri)?.base(forStreamPath: session.hub.path) ?? ""
         awaitingResponse = true
-        session.hub.play(session, baseURL: base) { [weak self] result in
+        session.source.play(session, request: play) { [weak self] result in
             guard let self else { return }
             self.awaitingResponse = false
             switch result {
-            case .success(let info):
+            case .success(let answer):
                 var headers = RTSPHeaders()
-                headers.add(name: "Range", value: "npt=0.000-")
-                headers.add(name: "RTP-Info", value: info.joined(separator: ","))
+                headers.add(name: "Range", value: answer.range.headerValue)
+                if !answer.rtpInfo.isEmpty { headers.add(name: "RTP-Info", value: RTPInfoEntry.headerValue(answer.rtpInfo)) }
+                if play.scale != nil || answer.scale.map({ $0 != 1 }) == true {
+                    headers.add(name: "Scale", value: PlaybackRate.format(answer.scale ?? 1))
+                }
+                if play.speed != nil { headers.add(name: "Speed", value: PlaybackRate.format(answer.speed ?? 1)) }
                 self.respond(RTSPResponse(status: .ok, headers: headers), cseq: cseq, session: session)
             case .failure(let error):
                 self.respond(error: error, to: request, cseq: cseq, session: session)
@@ -616,7 +704,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
             respond(error: error, to: request, cseq: cseq, session: session)
             return
         }
-        session.hub.stop(session, goodbye: false)
+        session.source.pause(session)
         respond(RTSPResponse(status: .ok), cseq: cseq, session: session)
     }
 
@@ -691,5 +779,12 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
 extension String {
     func leftPadded(to length: Int, with pad: Character = "0") -> String {
         count >= length ? self : String(repeating: pad, count: length - count) + self
+    }
+}
+
+extension StringProtocol {
+    /// Without surrounding spaces and tabs (RFC 2326 LWS).
+    func trimmed() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

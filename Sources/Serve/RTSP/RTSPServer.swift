@@ -43,6 +43,11 @@ public final class RTSPServer: Service, @unchecked Sendable {
         /// How long audio for a TCP viewer may wait to leave with the next picture in one
         /// system call (`StreamHub.interleavedAudioHold`); zero sends each audio packet at once.
         public var interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold
+        /// File viewers (playback of recordings and files) beyond this are refused with 503:
+        /// each reads the disk and holds a second of media read ahead.
+        public var maxFileViewers = 256
+        /// The largest RTP packet a file player sends.
+        public var fileMTU = 1400
 
         public init(
             host: String = "0.0.0.0", port: Int = 8554, udpPortBase: Int = 6970,
@@ -84,12 +89,20 @@ public final class RTSPServer: Service, @unchecked Sendable {
 
     /// - Parameter access: the one access check (users, digest, tokens); nil serves everyone,
     ///   as the synthetic default with no config does.
-    public init(configuration: Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger, access: AccessPolicy? = nil) {
+    public init(
+        configuration: Configuration, hubs: [StreamHub], storedMedia: [StoredMediaService] = [], eventLoop: any EventLoop, logger: Logger,
+        access: AccessPolicy? = nil
+    ) {
         self.configuration = configuration
         self.hubList = NIOLockedValueBox(hubs)
         self.eventLoop = eventLoop
         self.logger = logger
         self.state = RTSPServerState(configuration: configuration, hubs: hubs, eventLoop: eventLoop, logger: logger, access: access)
+        for service in storedMedia {
+            state.storedMedia[service.path] = StoredMediaOffer(
+                service: service, eventLoop: eventLoop, ports: state.playbackPorts, pool: .singleton, configuration: configuration,
+                logger: logger)
+        }
         self.bound = eventLoop.makePromise(of: Int.self)
     }
 
@@ -110,6 +123,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
             for hub in hubs {
                 try await bindSockets(of: hub)
             }
+            try await state.playbackPorts.bind(host: configuration.host, firstPort: configuration.udpPortBase + 1000)
             let state = self.state
             let listenerLogger = {
                 var logger = logger
@@ -163,7 +177,10 @@ public final class RTSPServer: Service, @unchecked Sendable {
         try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             self.state.isShuttingDown = true
             self.state.reaper?.cancel()
-            let hubsClosed = EventLoopFuture.andAllComplete(self.hubs.map { $0.shutdown() }, on: self.eventLoop)
+            for session in self.state.sessions.values where !(session.source is StreamHub) {
+                self.state.end(session, goodbye: true, reason: "shutdown")
+            }
+            let hubsClosed = EventLoopFuture.andAllComplete(self.hubs.map { $0.shutdown() } + [self.state.playbackPorts.close()], on: self.eventLoop)
             self.state.sessions.removeAll()
             let connections = self.state.connections.values.map { $0.close() }
             return hubsClosed.and(EventLoopFuture.andAllComplete(connections, on: self.eventLoop)).map { _ in () }
@@ -210,12 +227,34 @@ public final class RTSPServer: Service, @unchecked Sendable {
         _ = try? await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             if self.state.hubs[hub.path] === hub { self.state.hubs[hub.path] = nil }
             self.multicastIndex[ObjectIdentifier(hub)] = nil
-            for session in self.state.sessions.values where session.hub === hub {
+            for session in self.state.sessions.values where session.offer == ObjectIdentifier(hub) {
                 self.state.end(session, goodbye: true, reason: "stream reconfigured")
             }
             return hub.shutdown()
         }.get()
         logger.info("stream removed", metadata: ["stream": "\(hub.path)"])
+    }
+
+    /// Serves exactly `services` as stored media from now on (start and reload): new paths
+    /// open, removed ones answer 404 to new requests. Sessions already playing a removed path
+    /// play on to their end: their players hold their own readers.
+    public func serveStoredMedia(_ services: [StoredMediaService]) async {
+        _ = try? await eventLoop.submit {
+            var offers: [String: StoredMediaOffer] = [:]
+            for service in services {
+                if let existing = self.state.storedMedia[service.path], existing.service.accessPath == service.accessPath,
+                    existing.service.permission == service.permission
+                {
+                    existing.service = service
+                    offers[service.path] = existing
+                } else {
+                    offers[service.path] = StoredMediaOffer(
+                        service: service, eventLoop: self.eventLoop, ports: self.state.playbackPorts, pool: .singleton,
+                        configuration: self.configuration, logger: self.logger)
+                }
+            }
+            self.state.storedMedia = offers
+        }.get()
     }
 
     /// The IPv4 address `count` after `base` (239.255.42.1 + 2 = 239.255.42.3).

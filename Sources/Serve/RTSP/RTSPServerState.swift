@@ -11,6 +11,10 @@ final class RTSPServerState: @unchecked Sendable {
     let logger: Logger
     /// Changed by reloads, on the event loop.
     var hubs: [String: StreamHub]
+    /// Stored media by path (`live/playback`); also changed by reloads, on the event loop.
+    var storedMedia: [String: StoredMediaOffer] = [:]
+    /// The UDP ports every file viewer shares.
+    let playbackPorts: PlaybackPorts
     var sessions: [String: RTSPSession] = [:]
     /// The admitted connections.
     var connections: [ObjectIdentifier: any Channel] = [:]
@@ -47,6 +51,7 @@ final class RTSPServerState: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.logger = logger
         self.hubs = Dictionary(hubs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.playbackPorts = PlaybackPorts(eventLoop: eventLoop)
         self.limiter = ConnectionLimiter(limits: .init(
             total: configuration.maxConnections, perAddress: configuration.maxConnectionsPerAddress))
     }
@@ -93,12 +98,13 @@ final class RTSPServerState: @unchecked Sendable {
         }
     }
 
-    /// Finds the stream a request names and the part of the path after it (a track control).
-    func resolve(_ target: RequestTarget) -> (hub: StreamHub, control: String)? {
+    /// Finds what a request names — stored media or a live stream, the longest path that
+    /// matches — and the part of the path after it (a track control).
+    func resolve(_ target: RequestTarget) -> (offer: any MediaOffer, control: String)? {
         for count in stride(from: target.segments.count, through: 1, by: -1) {
             let path = target.segments[..<count].joined(separator: "/")
-            if let hub = hubs[path] {
-                return (hub, target.segments[count...].joined(separator: "/"))
+            if let offer: any MediaOffer = storedMedia[path] ?? hubs[path] {
+                return (offer, target.segments[count...].joined(separator: "/"))
             }
         }
         return nil
@@ -116,10 +122,10 @@ final class RTSPServerState: @unchecked Sendable {
 
     /// Ends a session: stops its media (with RTCP BYE when asked) and forgets it.
     func end(_ session: RTSPSession, goodbye: Bool, reason: String) {
-        session.hub.stop(session, goodbye: goodbye)
+        session.source.stop(session, goodbye: goodbye)
         if sessions.removeValue(forKey: session.id) != nil {
             logger.info("session ended", metadata: [
-                "session": "\(session.id)", "stream": "\(session.hub.path)", "reason": "\(reason)",
+                "session": "\(session.id)", "stream": "\(session.source.path)", "reason": "\(reason)",
                 "peer": "\(session.peer.map { "\($0)" } ?? "?")",
             ])
         }

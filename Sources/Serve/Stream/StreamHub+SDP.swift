@@ -7,9 +7,19 @@ extension StreamHub {
     /// `c=IN IP4 0.0.0.0` because the address is negotiated by SETUP, not announced here
     /// (RFC 2326 C.1.7); `a=control:*` makes the Content-Base the aggregate control URL.
     func sessionDescription(serverAddress: String, clientTakesAVPF: Bool = false) -> SessionDescription {
+        Self.sessionDescription(
+            tracks: tracks.map(\.configuration), name: "Vigil \(path)", sessionID: sdpSessionID, serverAddress: serverAddress,
+            clientTakesAVPF: clientTakesAVPF, type: "broadcast", range: "npt=now-")
+    }
+
+    /// A session description of `tracks` (track n's control is `trackID=n`), for live streams
+    /// and file viewers alike; `range` is the `a=range` value (RFC 2326 C.1.5).
+    static func sessionDescription(
+        tracks: [TrackConfiguration], name: String, sessionID: UInt64, serverAddress: String, clientTakesAVPF: Bool,
+        type: String, range: String
+    ) -> SessionDescription {
         let isIPv6 = serverAddress.contains(":")
-        let media = tracks.map { track -> MediaDescription in
-            let config = track.configuration
+        let media = tracks.enumerated().map { index, config -> MediaDescription in
             var attributes = [SDPAttribute(name: "rtpmap", value: "\(config.payloadType) \(config.rtpmap)")]
             if let fmtp = config.formatParameters {
                 attributes.append(SDPAttribute(name: "fmtp", value: "\(config.payloadType) \(fmtp)"))
@@ -34,7 +44,7 @@ extension StreamHub {
                         associatedPayloadType: config.payloadType,
                         rtxTimeMilliseconds: TrackConfiguration.retransmissionTimeMilliseconds)))
             }
-            attributes.append(SDPAttribute(name: "control", value: Track.control(track.index)))
+            attributes.append(SDPAttribute(name: "control", value: Track.control(index)))
             return MediaDescription(
                 media: config.kind.rawValue, port: 0, proto: config.profile.proto(clientTakesAVPF: clientTakesAVPF), formats: formats,
                 bandwidths: config.bandwidthKbps.map { [SDPBandwidth(type: "AS", value: $0)] } ?? [],
@@ -42,14 +52,14 @@ extension StreamHub {
         }
         return SessionDescription(
             origin: SDPOrigin(
-                sessionID: sdpSessionID, sessionVersion: 1, addressType: isIPv6 ? "IP6" : "IP4", address: serverAddress),
-            sessionName: "Vigil \(path)",
+                sessionID: sessionID, sessionVersion: 1, addressType: isIPv6 ? "IP6" : "IP4", address: serverAddress),
+            sessionName: name,
             connection: SDPConnection(addressType: isIPv6 ? "IP6" : "IP4", address: isIPv6 ? "::" : "0.0.0.0"),
             attributes: [
                 SDPAttribute(name: "tool", value: "Vigil"),
-                SDPAttribute(name: "type", value: "broadcast"),
+                SDPAttribute(name: "type", value: type),
                 SDPAttribute(name: "control", value: "*"),
-                SDPAttribute(name: "range", value: "npt=now-"),
+                SDPAttribute(name: "range", value: range),
             ],
             media: media)
     }

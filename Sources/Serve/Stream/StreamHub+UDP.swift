@@ -84,7 +84,9 @@ extension StreamHub {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ServerDatagramHandler(hub: self, track: track, isRTCP: isRTCP))
+                        ServerDatagramHandler(isRTCP: isRTCP) { buffer, address in
+                            self.receiveRTCP(buffer, track: track, from: address, output: nil)
+                        })
                 }
             }
             .bind(host: host, port: port)
@@ -98,7 +100,9 @@ extension StreamHub {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ServerDatagramHandler(hub: self, track: track, isRTCP: true, fromGroup: true))
+                        ServerDatagramHandler(isRTCP: true) { buffer, address in
+                            self.receiveGroupRTCP(buffer, track: track, from: address)
+                        })
                 }
             }
             .bind(host: group.protocol == .inet6 ? "::" : "0.0.0.0", port: group.port ?? 0)
@@ -112,32 +116,23 @@ extension StreamHub {
     }
 }
 
-/// Reads what viewers send to a server UDP port: RTCP on the RTCP port goes to the hub;
+/// Reads what viewers send to a server UDP port: RTCP on the RTCP port goes to `receive`;
 /// anything on the RTP port (NAT keep-alives some clients send) is ignored.
 final class ServerDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
-    private let hub: StreamHub
-    private let track: Int
     private let isRTCP: Bool
-    /// Reports to the multicast group, from viewers known by their host, not their port.
-    private let fromGroup: Bool
+    private let receive: (ByteBuffer, SocketAddress) -> Void
 
-    init(hub: StreamHub, track: Int, isRTCP: Bool, fromGroup: Bool = false) {
-        self.hub = hub
-        self.track = track
+    init(isRTCP: Bool, receive: @escaping (ByteBuffer, SocketAddress) -> Void) {
         self.isRTCP = isRTCP
-        self.fromGroup = fromGroup
+        self.receive = receive
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard isRTCP else { return }
         let envelope = unwrapInboundIn(data)
-        if fromGroup {
-            hub.receiveGroupRTCP(envelope.data, track: track, from: envelope.remoteAddress)
-        } else {
-            hub.receiveRTCP(envelope.data, track: track, from: envelope.remoteAddress, output: nil)
-        }
+        receive(envelope.data, envelope.remoteAddress)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -1,3 +1,4 @@
+import Access
 import Logging
 import MediaCore
 import NIOCore
@@ -20,19 +21,19 @@ public final class StreamHub: @unchecked Sendable {
     /// PLAY requests waiting for the next key frame so that their first video packet starts a
     /// decodable picture and RTP-Info names exactly that packet.
     var pendingPlays: [PendingPlay] = []
-    /// Asks the video encoder for a key frame; set by the composition root.
-    public var keyFrameRequester: (@Sendable () -> Void)?
-    /// Sets the video encoder's bitrate (kbit/s); set by the composition root with
-    /// `bitrateController` to let receiver reports steer the shared encoder.
-    public var bitrateSetter: (@Sendable (Int) -> Void)?
-    public var bitrateController: BitrateController?
+    /// Asks the video encoder for a key frame.
+    let keyFrameRequester: (@Sendable () -> Void)?
+    /// Sets the video encoder's bitrate (kbit/s), with `bitrateController` deciding from the
+    /// receiver reports how the shared encoder is steered.
+    let bitrateSetter: (@Sendable (Int) -> Void)?
+    var bitrateController: BitrateController?
     var bitrateTimer: RepeatedTask?
     /// Forced key frames cost bitrate; joins closer together than this share one.
     let minimumForcedKeyFrameInterval: TimeAmount = .milliseconds(500)
     /// How long a PLAY waits for a key frame before it starts anyway (the viewer then waits
     /// for one without holding up the response).
     let keyFrameWaitLimit: TimeAmount = .seconds(2)
-    var lastForcedKeyFrame: NIODeadline = .distantPast
+    var lastForcedKeyFrame: NIODeadline?
     var scheduledKeyFrameRequest: Scheduled<Void>?
     var isShutDown = false
 
@@ -46,7 +47,7 @@ public final class StreamHub: @unchecked Sendable {
     static let interleavedHeaderSize = InterleavedFrame.headerSize
     /// How long audio for a TCP viewer may wait for the next video unit's flush, so that the
     /// two leave in one system call (see `holdAudio(on:now:)`); zero flushes every unit.
-    public var interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold
+    var interleavedAudioHold: TimeAmount
     /// 40 ms: past one picture interval at 25 or 30 fps, so audio nearly always rides along,
     /// and well inside any player's jitter buffer.
     public static let defaultInterleavedAudioHold: TimeAmount = .milliseconds(40)
@@ -58,11 +59,36 @@ public final class StreamHub: @unchecked Sendable {
     struct PendingPlay {
         var session: RTSPSession
         var baseURL: String
-        var respond: (Result<[String], ServeError>) -> Void
+        var respond: (Result<[RTPInfoEntry], ServeError>) -> Void
         var timeout: Scheduled<Void>?
     }
 
-    public init(configuration: StreamConfiguration, eventLoop: any EventLoop, anchor: WallClockAnchor, epoch: MediaInstant, logger: Logger) {
+    /// What the hub may ask of the stream's shared video encoder.
+    public struct EncoderControl: Sendable {
+        public var requestKeyFrame: (@Sendable () -> Void)?
+        public var setBitrate: (@Sendable (Int) -> Void)?
+        /// Decides the encoder's bitrate from the viewers' reports; nil keeps it fixed.
+        public var bitrateController: BitrateController?
+
+        public init(
+            requestKeyFrame: (@Sendable () -> Void)? = nil, setBitrate: (@Sendable (Int) -> Void)? = nil,
+            bitrateController: BitrateController? = nil
+        ) {
+            self.requestKeyFrame = requestKeyFrame
+            self.setBitrate = setBitrate
+            self.bitrateController = bitrateController
+        }
+    }
+
+    public init(
+        configuration: StreamConfiguration, eventLoop: any EventLoop, anchor: WallClockAnchor, epoch: MediaInstant,
+        encoder: EncoderControl = EncoderControl(), interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold,
+        logger: Logger
+    ) {
+        self.keyFrameRequester = encoder.requestKeyFrame
+        self.bitrateSetter = encoder.setBitrate
+        self.bitrateController = encoder.bitrateController
+        self.interleavedAudioHold = interleavedAudioHold
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.anchor = anchor
@@ -270,7 +296,7 @@ public final class StreamHub: @unchecked Sendable {
 
     /// Starts (or resumes) `session`. With video, the response waits for the next key frame
     /// (forced now, within the rate limit) so that RTP-Info names the packet that starts it.
-    func play(_ session: RTSPSession, baseURL: String, respond: @escaping (Result<[String], ServeError>) -> Void) {
+    func playLive(_ session: RTSPSession, baseURL: String, respond: @escaping (Result<[RTPInfoEntry], ServeError>) -> Void) {
         eventLoop.assertInEventLoop()
         let hasVideo = session.outputs.values.contains { tracks[$0.trackIndex].configuration.kind == .video }
         if !hasVideo || keyFrameRequester == nil {
@@ -285,8 +311,10 @@ public final class StreamHub: @unchecked Sendable {
             self.logger.notice("no key frame within the wait limit; starting the viewer without one", metadata: ["session": "\(late.session.id)"])
             late.respond(.success(self.start(late.session, baseURL: late.baseURL, videoStart: nil)))
         }
+        // One key frame starts every PLAY waiting for it: only the first asks.
+        let alreadyAsked = !pendingPlays.isEmpty
         pendingPlays.append(pending)
-        requestKeyFrame()
+        if !alreadyAsked { requestKeyFrame() }
     }
 
     private func startPendingPlays(videoTrack: Int, keyFrameSequence: UInt16, keyFrameTimestamp: UInt32) {
@@ -304,8 +332,8 @@ public final class StreamHub: @unchecked Sendable {
     /// packet the viewer will get. The RTP time is left out where it cannot be known exactly
     /// (no audio sent yet; video starting without a key frame in hand): the client then takes
     /// it from the first packet, which is better than a guess.
-    private func start(_ session: RTSPSession, baseURL: String, videoStart: (track: Int, sequence: UInt16, timestamp: UInt32)?) -> [String] {
-        var info: [String] = []
+    private func start(_ session: RTSPSession, baseURL: String, videoStart: (track: Int, sequence: UInt16, timestamp: UInt32)?) -> [RTPInfoEntry] {
+        var info: [RTPInfoEntry] = []
         for (index, output) in session.outputs.sorted(by: { $0.key < $1.key }) {
             let track = tracks[index]
             let sequence: UInt16
@@ -331,9 +359,7 @@ public final class StreamHub: @unchecked Sendable {
                 }
                 if case .multicast = output.transport { updateGroupListener(track: track) }
             }
-            var entry = "url=\(baseURL)\(Track.control(index));seq=\(sequence)"
-            if let timestamp { entry += ";rtptime=\(timestamp)" }
-            info.append(entry)
+            info.append(RTPInfoEntry(url: "\(baseURL)\(Track.control(index))", sequence: sequence, timestamp: timestamp))
         }
         // A sender report right away lets the viewer put audio and video on one timeline
         // from its first packets instead of after the first regular RTCP interval. It goes
@@ -379,8 +405,9 @@ public final class StreamHub: @unchecked Sendable {
     /// Asks the encoder for a key frame now, or as soon as the rate limit allows.
     func requestKeyFrame() {
         guard let requester = keyFrameRequester, scheduledKeyFrameRequest == nil else { return }
-        let now = NIODeadline.now()
-        let allowed = lastForcedKeyFrame + minimumForcedKeyFrameInterval
+        // The loop's clock, which is the real one on a real loop (and steps in tests).
+        let now = eventLoop.now
+        let allowed = lastForcedKeyFrame.map { $0 + minimumForcedKeyFrameInterval } ?? now
         if now >= allowed {
             lastForcedKeyFrame = now
             requester()
@@ -388,7 +415,7 @@ public final class StreamHub: @unchecked Sendable {
             scheduledKeyFrameRequest = eventLoop.scheduleTask(deadline: allowed) { [weak self] in
                 guard let self else { return }
                 self.scheduledKeyFrameRequest = nil
-                self.lastForcedKeyFrame = .now()
+                self.lastForcedKeyFrame = self.eventLoop.now
                 requester()
             }
         }
@@ -407,4 +434,48 @@ public final class StreamHub: @unchecked Sendable {
 extension StreamHub: EncodedUnitConsumer {
     /// The live path: hops to the hub's event loop, never waits.
     public func offer(_ unit: EncodedUnit, track: Int) { submit(unit, track: track) }
+}
+
+extension StreamHub: MediaOffer, SessionSource {
+    var permission: Permission { .read }
+
+    func describe(
+        _ target: RequestTarget, serverAddress: String, clientTakesAVPF: Bool,
+        respond: @escaping (Result<SessionDescription, ServeError>) -> Void
+    ) {
+        respond(.success(sessionDescription(serverAddress: serverAddress, clientTakesAVPF: clientTakesAVPF)))
+    }
+
+    /// Every viewer of a live stream shares the hub.
+    func openSource(_ target: RequestTarget, respond: @escaping (Result<any SessionSource, ServeError>) -> Void) {
+        respond(isShutDown ? .failure(.notFound(path: path)) : .success(self))
+    }
+
+    var trackConfigurations: [TrackConfiguration] { tracks.map(\.configuration) }
+
+    func serverPorts(track: Int) -> UDPPortPair? { tracks.indices.contains(track) ? tracks[track].udp : nil }
+
+    func multicastGroup(track: Int) -> MulticastGroup? {
+        guard tracks.indices.contains(track), let multicast = tracks[track].multicast else { return nil }
+        return MulticastGroup(group: multicast.group, port: multicast.port, ttl: multicast.ttl)
+    }
+
+    /// Live media has no position: a Range or Scale is answered with what live is (`npt=now-`
+    /// in effect, from the next key frame, at 1×); RFC 7826 §13.4.2 lets a server play what
+    /// it can.
+    func play(_ session: RTSPSession, request: PlayRequest, respond: @escaping (Result<PlayAnswer, ServeError>) -> Void) {
+        if session.state == .playing, session.hasStarted {
+            respond(.success(PlayAnswer(range: .npt(start: nil, end: nil), rtpInfo: [])))
+            return
+        }
+        session.hasStarted = true
+        playLive(session, baseURL: request.baseURL) { result in
+            respond(result.map { PlayAnswer(range: .npt(start: 0, end: nil), rtpInfo: $0) })
+        }
+    }
+
+    func pause(_ session: RTSPSession) {
+        session.hasStarted = false
+        stop(session, goodbye: false)
+    }
 }

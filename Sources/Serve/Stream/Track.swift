@@ -71,28 +71,35 @@ final class Track {
             self.retransmission = RetransmissionPacketizer(
                 payloadType: payloadType, ssrc: ssrc, initialSequenceNumber: sequence, headroom: headroom)
         }
+        self.packetizer = Self.makePacketizer(configuration, mtu: mtu)
+    }
+
+    /// The packetizer of a track's payload format, with room for an interleaved header before
+    /// each packet.
+    static func makePacketizer(_ configuration: TrackConfiguration, mtu: Int) -> any RTPPacketizer {
+        let headroom = StreamHub.interleavedHeaderSize
         switch configuration.codec {
         case .h264:
-            self.packetizer = H264Packetizer(
+            return H264Packetizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         case .h263 where configuration.h263Payload == .rfc2190:
-            self.packetizer = H263RFC2190Packetizer(
+            return H263RFC2190Packetizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         case .h263:
-            self.packetizer = H263RFC4629Packetizer(
+            return H263RFC4629Packetizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         case .pcmu, .pcma:
-            self.packetizer = G711Packetizer(
+            return G711Packetizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         case .opus:
             precondition(
                 configuration.clockRate == OpusFormat.clockRate,
                 "Opus RTP time runs at 48 kHz for every input rate (RFC 7587 §4.1), not \(configuration.clockRate)")
-            self.packetizer = OpusPacketizer(
+            return OpusPacketizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         }

@@ -53,6 +53,20 @@ struct RecordingQuery: Equatable {
         return .success(RecordingQuery(start: from, end: to))
     }
 
+    /// The parameters of a URL query string (`start=…&end=…`), percent-decoded; the first of
+    /// each name wins.
+    static func parameters(_ query: String?) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { continue }
+            let name = String(parts[0])
+            let value = String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])
+            if result[name] == nil { result[name] = value }
+        }
+        return result
+    }
+
     /// Nanoseconds since the Unix epoch of an ISO 8601 instant with a zone (`Z` or an offset).
     static func instant(_ text: String) -> Int64? {
         guard text.count <= maximumInstantLength, text.allSatisfy({ $0.isASCII }) else { return nil }

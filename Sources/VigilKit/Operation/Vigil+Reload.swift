@@ -127,6 +127,7 @@ extension Vigil {
         effective.streams = result.map(\.settings)
         replace(streams: result, settings: effective)
         recordings.apply(streams: effective.streams)
+        await rtspServer.serveStoredMedia(recordings.playbackServices(streams: effective.streams))
         return outcome
     }
 

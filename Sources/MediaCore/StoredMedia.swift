@@ -1,0 +1,55 @@
+/// One track of stored media (a recording, a media file): what a player needs to announce and
+/// packetize it.
+public struct StoredTrack: Sendable, Hashable {
+    public var codec: MediaCodec
+    /// Ticks per second of the codec's RTP clock: 90 000 for video, the sample rate for G.711,
+    /// 48 000 for Opus.
+    public var clockRate: Int
+    /// Video: the parameter sets (H.264) or picture size (H.263) the track starts with.
+    public var parameters: CodecParameters?
+
+    public init(codec: MediaCodec, clockRate: Int, parameters: CodecParameters?) {
+        self.codec = codec
+        self.clockRate = clockRate
+        self.parameters = parameters
+    }
+}
+
+/// One unit read from stored media, and the track it belongs to.
+public struct StoredUnit: Sendable {
+    public var track: Int
+    /// `instant` is on the reader's timeline (see `StoredMediaReader.timeline`).
+    public var unit: EncodedUnit
+
+    public init(track: Int, unit: EncodedUnit) {
+        self.track = track
+        self.unit = unit
+    }
+}
+
+/// Stored media read unit by unit in time order across its tracks: what a file player sends.
+///
+/// Reads block on the disk: a reader is used from one thread at a time, never an event loop.
+public protocol StoredMediaReader: AnyObject {
+    var tracks: [StoredTrack] { get }
+    /// What the timeline's nanoseconds are.
+    var timeline: StoredTimeline { get }
+    /// The first and the end instant of what can be played, on the timeline.
+    var start: Int64 { get }
+    var end: Int64 { get }
+    /// Moves to the video key frame at or before `instant` (the first one after it when there
+    /// is none before), so that the next unit read starts a decodable picture; audio resumes
+    /// with the first unit at or after the key frame. Returns the key frame's instant, or nil
+    /// when nothing can be played at or after `instant`.
+    func seek(to instant: Int64) throws -> Int64?
+    /// The next unit, or nil at the end. Video units of H.264 key frames carry their SPS and
+    /// PPS as the first parts, so a decoder can start at any of them.
+    func next() throws -> StoredUnit?
+}
+
+public enum StoredTimeline: Sendable, Hashable {
+    /// Nanoseconds since 1970, UTC: a recording, whose sender reports give this wall clock.
+    case wallClock
+    /// Nanoseconds from the start of a file.
+    case mediaTime
+}

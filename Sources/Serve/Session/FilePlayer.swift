@@ -1,0 +1,546 @@
+import Logging
+import MediaCore
+import NIOCore
+import NIOPosix
+import ServeWire
+
+/// One file viewer's player: its own packetizers and RTP clocks, its own pacing and sender
+/// reports, over a stored-media reader (a recording, a file) that it drives from the blocking
+/// pool. The paper in the seed gives each file client a sending thread of its own; here each
+/// has a timer on the server's loop instead, and a player that is not playing has none.
+///
+/// Media time is the reader's timeline. RTP timestamps follow it (a gap in a recording is a
+/// jump in them, and a seek lands where the timeline says), and for a recording the sender
+/// reports pair them with the recording's own wall clock, so a player that syncs by SR sees
+/// when each picture was taken. Pacing follows media time divided by the scale, except across
+/// a gap, which is skipped at once.
+///
+/// Confined to the server's event loop.
+final class FilePlayer: SessionSource {
+    let path: String
+    let trackConfigurations: [TrackConfiguration]
+    private let reader: StoredReaderCell
+    private let eventLoop: any EventLoop
+    private let ports: PlaybackPorts
+    private let pool: NIOThreadPool
+    private var logger: Logger
+    private let released: () -> Void
+    private let cname: String
+
+    private struct Lane {
+        var packetizer: any RTPPacketizer
+        let clock: RTPClock
+        let isVideo: Bool
+    }
+    private var lanes: [Lane]
+    /// The session played (the player serves exactly one); the session holds the player.
+    private weak var session: RTSPSession?
+
+    /// Units read ahead, in time order; `head` is the next to send.
+    private var queue: [StoredUnit] = []
+    private var head = 0
+    private var readInFlight = false
+    private var readerAtEnd = false
+    /// Bumped by every seek and stop, so a read that comes back for an older position is dropped.
+    private var generation = 0
+    /// Whether any PLAY positioned the reader yet.
+    private var positioned = false
+
+    private var playing = false
+    /// Uptime and media instant that match: a unit of instant t is due at
+    /// `uptime + (t - media) / scale`.
+    private var anchor: (uptime: NIODeadline, media: Int64) = (.uptimeNanoseconds(0), 0)
+    private var scale = 1.0
+    private var keyFramesOnly = false
+    private var withAudio = true
+    /// The end of the range asked for; nothing at or after it is sent.
+    private var stopAt: Int64 = .max
+    /// The instant of the last unit sent and when it was due.
+    private var lastSent: (instant: Int64, due: NIODeadline)?
+    private var timer: Scheduled<Void>?
+    private var reportTimer: RepeatedTask?
+    private var stopped = false
+
+    /// Read ahead at most this much media (times the scale), and at most this many units: what
+    /// an idle (paused) player holds.
+    static let readAhead: Int64 = 1_000_000_000
+    static let readAheadUnits = 120
+    /// A jump in the timeline longer than this is a gap in the recording: skipped, not waited.
+    static let gapThreshold: Int64 = 1_000_000_000
+    /// Units due within this of now go out together (one wake-up).
+    static let sendSlack: TimeAmount = .milliseconds(2)
+    /// A TCP viewer that cannot take more is asked again after this; its pacing stops meanwhile.
+    static let stallRetry: TimeAmount = .milliseconds(10)
+    static let reportInterval: TimeAmount = .seconds(1)
+    static let scales: ClosedRange<Double> = 0.25...8
+
+    init(
+        path: String, reader: StoredReaderCell, eventLoop: any EventLoop, ports: PlaybackPorts, pool: NIOThreadPool, mtu: Int,
+        logger: Logger, released: @escaping () -> Void
+    ) {
+        self.path = path
+        self.reader = reader
+        self.eventLoop = eventLoop
+        self.ports = ports
+        self.pool = pool
+        self.logger = logger
+        self.released = released
+        var random = SystemRandomNumberGenerator()
+        self.cname = "vigil-file-\(String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 16))"
+        let configurations = Self.trackConfigurations(reader.tracks, using: &random)
+        self.trackConfigurations = configurations
+        let epoch = MediaInstant(nanoseconds: reader.start)
+        self.lanes = configurations.map { configuration in
+            Lane(
+                packetizer: Track.makePacketizer(configuration, mtu: mtu),
+                clock: RTPClock(clockRate: configuration.clockRate, timestampOffset: configuration.timestampOffset, epoch: epoch),
+                isVideo: configuration.kind == .video)
+        }
+    }
+
+    deinit {
+        if !stopped { released() }
+    }
+
+    /// How stored tracks are announced: H.264 as payload type 96 with its parameter sets in
+    /// fmtp, Opus as 97 (RFC 7587), G.711 as its static type at 8 kHz (RFC 3551 §6).
+    static func trackConfigurations(_ tracks: [StoredTrack]) -> [TrackConfiguration] {
+        var random = SystemRandomNumberGenerator()
+        return trackConfigurations(tracks, using: &random)
+    }
+
+    static func trackConfigurations(_ tracks: [StoredTrack], using random: inout some RandomNumberGenerator) -> [TrackConfiguration] {
+        tracks.map { track in
+            let ssrc = UInt32.random(in: 1...UInt32.max, using: &random)
+            let sequence = UInt16.random(in: 0...UInt16.max, using: &random)
+            let offset = UInt32.random(in: 0...UInt32.max, using: &random)
+            switch track.codec {
+            case .h264, .h263:
+                var fmtp: String?
+                if case .h264(let sps, let pps)? = track.parameters { fmtp = H264FormatParameters.fmtp(sps: sps, pps: pps) }
+                var configuration = TrackConfiguration(
+                    kind: .video, codec: track.codec, payloadType: track.codec == .h264 ? 96 : 34, clockRate: 90_000,
+                    formatParameters: fmtp, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
+                configuration.profile = .byClient
+                return configuration
+            case .opus:
+                return .opus(payloadType: 97, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
+            case .pcmu, .pcma:
+                let staticType: UInt8 = track.codec == .pcmu ? 0 : 8
+                return TrackConfiguration(
+                    kind: .audio, codec: track.codec, payloadType: track.clockRate == 8000 ? staticType : 97,
+                    clockRate: track.clockRate, channels: 1, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
+            }
+        }
+    }
+
+    func serverPorts(track: Int) -> UDPPortPair? { ports.pair(position: track) }
+    func multicastGroup(track: Int) -> MulticastGroup? { nil }
+
+    // MARK: - Control
+
+    func play(_ session: RTSPSession, request: PlayRequest, respond: @escaping (Result<PlayAnswer, ServeError>) -> Void) {
+        guard !stopped else {
+            respond(.failure(.notFound(path: path)))
+            return
+        }
+        self.session = session
+        // Where to go: nil resumes where the last PLAY left off (RFC 7826 §13.4.1).
+        var target: Int64?
+        var asClock = false
+        stopAt = reader.end
+        switch request.range {
+        case nil, .npt(start: nil, _)?:
+            target = positioned ? nil : reader.start
+            if case .npt(_, let end?)? = request.range { stopAt = min(reader.end, reader.start + Self.nanoseconds(end)) }
+        case .npt(let start?, let end)?:
+            target = reader.start + Self.nanoseconds(start)
+            if let end { stopAt = min(reader.end, reader.start + Self.nanoseconds(end)) }
+        case .clock(let start, let end)?:
+            guard reader.timeline == .wallClock else {
+                respond(.failure(.invalidRange("clock= on media that has no wall clock; use npt=")))
+                return
+            }
+            target = start
+            asClock = true
+            if let end { stopAt = min(reader.end, end) }
+        }
+        if let target, target >= reader.end {
+            respond(.failure(.invalidRange("the range starts at or after the end of what is stored")))
+            return
+        }
+        let requestedScale = request.scale ?? 1
+        // Reverse play is not offered yet: answered with the scale applied, 1 (RFC 2326 §12.34
+        // lets the server choose).
+        scale = requestedScale > 0 ? min(max(requestedScale, Self.scales.lowerBound), Self.scales.upperBound) : 1
+        keyFramesOnly = scale > 2 || request.intraOnly
+        withAudio = scale == 1 && !request.intraOnly
+        let style = request.seekStyle ?? .randomAccessPoint
+        halt()
+        let answer: (Int64) -> Void = { [weak self] landed in
+            guard let self else { return }
+            // RFC 2326 §12.33 / RFC 7826 §18.45: rtptime is the RTP time of the Range start.
+            // With First-Prior the Range is the instant asked for (pictures before it are sent
+            // to decode from the key frame, and fall before the start); otherwise the key frame.
+            let rangeStart = style == .firstPrior ? max(landed, target ?? landed) : landed
+            let info = session.outputs.keys.sorted().map { index in
+                RTPInfoEntry(
+                    url: "\(request.baseURL)\(Track.control(index))", sequence: self.lanes[index].packetizer.nextSequenceNumber,
+                    timestamp: self.lanes[index].clock.timestamp(at: MediaInstant(nanoseconds: rangeStart)))
+            }
+            let range: RTSPRange = asClock
+                ? .clock(start: rangeStart, end: self.stopAt < self.reader.end ? self.stopAt : nil)
+                : .npt(start: Double(rangeStart - self.reader.start) / 1e9, end: Double(self.stopAt - self.reader.start) / 1e9)
+            respond(.success(PlayAnswer(range: range, scale: self.scale, speed: nil, rtpInfo: info)))
+            self.start(session)
+        }
+        if let target {
+            seek(to: target, style: style) { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(let landed?): answer(landed)
+                case .success(nil): respond(.failure(.invalidRange("nothing stored at or after the range's start")))
+                case .failure(let error):
+                    self.logger.warning("stored media could not be read", metadata: ["error": "\(error)"])
+                    respond(.failure(.notFound(path: self.path)))
+                }
+            }
+        } else {
+            guard head < queue.count else {
+                if readerAtEnd {
+                    respond(.failure(.invalidRange("the presentation has ended")))
+                } else {
+                    // Paused before anything was read back: read on from where it was.
+                    fetch { [weak self] in
+                        guard let self else { return }
+                        guard self.head < self.queue.count else {
+                            respond(.failure(.invalidRange("the presentation has ended")))
+                            return
+                        }
+                        answer(self.queue[self.head].unit.instant.nanoseconds)
+                    }
+                }
+                return
+            }
+            answer(queue[head].unit.instant.nanoseconds)
+        }
+    }
+
+    func pause(_ session: RTSPSession) {
+        halt()
+    }
+
+    func stop(_ session: RTSPSession, goodbye: Bool) {
+        guard !stopped else { return }
+        halt()
+        if goodbye { sendReports(goodbye: true) }
+        for output in session.outputs.values { ports.unregister(output) }
+        stopped = true
+        generation += 1
+        queue = []
+        head = 0
+        released()
+    }
+
+    /// Stops the clock; what was read ahead stays for a resume.
+    private func halt() {
+        playing = false
+        timer?.cancel()
+        timer = nil
+        reportTimer?.cancel()
+        reportTimer = nil
+    }
+
+    private func start(_ session: RTSPSession) {
+        for output in session.outputs.values { ports.register(output) }
+        playing = true
+        lastSent = nil
+        let first = head < queue.count ? queue[head].unit.instant.nanoseconds : reader.start
+        anchor = (.now(), first)
+        // The PLAY response was just written; the first report and media follow it.
+        eventLoop.execute { [weak self] in
+            guard let self, self.playing else { return }
+            self.sendReports(goodbye: false)
+            self.reportTimer = self.eventLoop.scheduleRepeatedTask(initialDelay: Self.reportInterval, delay: Self.reportInterval) { [weak self] _ in
+                self?.sendReports(goodbye: false)
+            }
+            self.pump()
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Positions the reader on the blocking pool and reads the first units; `done` gets the
+    /// instant landed on.
+    private func seek(to target: Int64, style: SeekStyle, done: @escaping (Result<Int64?, any Error>) -> Void) {
+        generation += 1
+        let generation = self.generation
+        queue = []
+        head = 0
+        readerAtEnd = false
+        readInFlight = true
+        positioned = true
+        let cell = reader
+        let filter = UnitFilter(keyFramesOnly: keyFramesOnly, withAudio: withAudio, limit: stopAt)
+        let seekTarget = style == .next ? target + 1 : target
+        pool.runIfActive(eventLoop: eventLoop) { () throws -> ReadAhead in
+            try cell.withReader { reader in
+                guard var landed = try reader.seek(to: seekTarget) else { return ReadAhead(units: [], atEnd: true, landed: nil) }
+                if style == .next, landed < target {
+                    // The first key frame after the instant: read past the one before it.
+                    let after = try reader.seek(to: target + 1)
+                    landed = after ?? landed
+                }
+                var batch = try filter.read(from: reader, span: Self.readAhead, units: Self.readAheadUnits)
+                batch.landed = landed
+                return batch
+            }
+        }.whenComplete { [weak self] result in
+            guard let self, generation == self.generation else { return }
+            self.readInFlight = false
+            switch result {
+            case .success(let batch):
+                self.queue = batch.units
+                self.readerAtEnd = batch.atEnd
+                done(.success(batch.landed))
+            case .failure(let error):
+                self.readerAtEnd = true
+                done(.failure(error))
+            }
+        }
+    }
+
+    /// Reads the next units after those queued, unless a read is running or the end is reached.
+    private func fetch(then done: (() -> Void)? = nil) {
+        guard !readInFlight, !readerAtEnd, !stopped else {
+            done?()
+            return
+        }
+        readInFlight = true
+        let generation = self.generation
+        let cell = reader
+        let filter = UnitFilter(keyFramesOnly: keyFramesOnly, withAudio: withAudio, limit: stopAt)
+        let span = Int64(Double(Self.readAhead) * max(1, scale))
+        pool.runIfActive(eventLoop: eventLoop) { () throws -> ReadAhead in
+            try cell.withReader { try filter.read(from: $0, span: span, units: Self.readAheadUnits) }
+        }.whenComplete { [weak self] result in
+            guard let self, generation == self.generation else { return }
+            self.readInFlight = false
+            switch result {
+            case .success(let batch):
+                if self.head > 0 {
+                    self.queue.removeFirst(self.head)
+                    self.head = 0
+                }
+                self.queue += batch.units
+                self.readerAtEnd = batch.atEnd
+            case .failure(let error):
+                self.logger.warning("stored media could not be read; the presentation ends here", metadata: ["error": "\(error)"])
+                self.readerAtEnd = true
+            }
+            done?()
+            if self.playing && self.timer == nil { self.pump() }
+        }
+    }
+
+    private struct ReadAhead: Sendable {
+        var units: [StoredUnit]
+        var atEnd: Bool
+        var landed: Int64?
+    }
+
+    /// Which units a rate plays: key frames only above 2×, audio only at 1×.
+    private struct UnitFilter: Sendable {
+        var keyFramesOnly: Bool
+        var withAudio: Bool
+        var limit: Int64
+
+        func read(from reader: any StoredMediaReader, span: Int64, units: Int) throws -> ReadAhead {
+            var batch = ReadAhead(units: [], atEnd: false, landed: nil)
+            var first: Int64?
+            while batch.units.count < units {
+                guard let stored = try reader.next(), stored.unit.instant.nanoseconds < limit else {
+                    batch.atEnd = true
+                    break
+                }
+                let isVideo = stored.unit.codec.isVideo
+                if !isVideo && !withAudio { continue }
+                if isVideo && keyFramesOnly && !stored.unit.isKeyFrame { continue }
+                batch.units.append(stored)
+                let instant = stored.unit.instant.nanoseconds
+                if first == nil { first = instant }
+                if let first, instant - first >= span { break }
+            }
+            return batch
+        }
+    }
+
+    // MARK: - Sending
+
+    private func due(_ instant: Int64) -> NIODeadline {
+        anchor.uptime + .nanoseconds(Int64(Double(instant - anchor.media) / scale))
+    }
+
+    /// Sends every unit that is due, then sleeps until the next one.
+    private func pump() {
+        timer = nil
+        guard playing, let session else { return }
+        // A TCP viewer that cannot take more holds the clock: it is paced down to what it
+        // takes, and the read-ahead stays bounded.
+        for output in session.outputs.values {
+            if case .interleaved(let connection, _, _) = output.transport, !connection.channel.isWritable {
+                anchor.uptime = anchor.uptime + Self.stallRetry
+                timer = eventLoop.scheduleTask(in: Self.stallRetry) { [weak self] in self?.pump() }
+                return
+            }
+        }
+        let now = NIODeadline.now()
+        var flushUDP = [false, false]
+        var flushed: [ObjectIdentifier: any Channel] = [:]
+        while head < queue.count {
+            let stored = queue[head]
+            let instant = stored.unit.instant.nanoseconds
+            if instant >= stopAt {
+                head = queue.count
+                readerAtEnd = true
+                break
+            }
+            if let last = lastSent, instant - last.instant > Self.gapThreshold {
+                // A gap in the recording: go on at once (the timestamps show the jump).
+                anchor = (max(now, last.due), instant)
+            }
+            let due = self.due(instant)
+            if due > now + Self.sendSlack { break }
+            head += 1
+            lastSent = (instant, due)
+            send(stored, session: session, flushUDP: &flushUDP, channels: &flushed)
+        }
+        for (position, needed) in flushUDP.enumerated() where needed { ports.pair(position: position)?.rtp.flush() }
+        for channel in flushed.values { channel.flush() }
+        if head >= 64 {
+            queue.removeFirst(head)
+            head = 0
+        }
+        let ahead = head < queue.count ? (queue.last!.unit.instant.nanoseconds - queue[head].unit.instant.nanoseconds) : 0
+        if !readerAtEnd && ahead < Int64(Double(Self.readAhead) * max(1, scale)) / 2 { fetch() }
+        if head < queue.count {
+            timer = eventLoop.scheduleTask(deadline: due(queue[head].unit.instant.nanoseconds)) { [weak self] in self?.pump() }
+        } else if readerAtEnd && !readInFlight {
+            finish()
+        }
+    }
+
+    private func send(_ stored: StoredUnit, session: RTSPSession, flushUDP: inout [Bool], channels: inout [ObjectIdentifier: any Channel]) {
+        guard lanes.indices.contains(stored.track), let output = session.outputs[stored.track] else { return }
+        var packets: [ByteBuffer] = []
+        let timestamp = lanes[stored.track].clock.timestamp(at: stored.unit.instant)
+        lanes[stored.track].packetizer.packetize(parts: stored.unit.parts, timestamp: timestamp, into: &packets)
+        let octets = packets.reduce(0) { $0 + $1.readableBytes - RTPHeader.size }
+        switch output.transport {
+        case .udp(let address, _):
+            guard let channel = ports.pair(position: stored.track)?.rtp else { return }
+            for packet in packets { channel.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil) }
+            flushUDP[min(stored.track, flushUDP.count - 1)] = true
+        case .interleaved(let connection, let rtpChannel, _):
+            let channel = connection.channel
+            var size = 0
+            for packet in packets { size += InterleavedFrame.headerSize + packet.readableBytes }
+            var frames = channel.allocator.buffer(capacity: size)
+            for packet in packets {
+                InterleavedFrame.writeHeader(channel: rtpChannel, length: packet.readableBytes, into: &frames)
+                frames.writeImmutableBuffer(packet)
+            }
+            channel.write(frames, promise: nil)
+            channels[ObjectIdentifier(channel)] = channel
+        case .multicast:
+            return
+        }
+        output.statistics.packetsSent += UInt64(packets.count)
+        output.statistics.octetsSent += UInt64(octets)
+    }
+
+    /// The end of the presentation: RTCP BYE on every track (RFC 3550 §6.6), and the session
+    /// stays until the client tears it down.
+    private func finish() {
+        guard playing else { return }
+        logger.debug("presentation ended", metadata: ["session": "\(session?.id ?? "?")"])
+        sendReports(goodbye: true)
+        halt()
+    }
+
+    // MARK: - RTCP
+
+    /// The media instant playing now, by the pacing clock, never past the last unit sent.
+    private func mediaNow() -> Int64 {
+        let elapsed = Int64(Double((NIODeadline.now() - anchor.uptime).nanoseconds) * scale)
+        let instant = anchor.media + max(0, elapsed)
+        if let last = lastSent { return min(instant, last.instant + Self.gapThreshold) }
+        return instant
+    }
+
+    /// A sender report (and SDES CNAME, and BYE when leaving) to each track's viewer. For a
+    /// recording the NTP time is the recording's wall clock at the media playing now.
+    private func sendReports(goodbye: Bool) {
+        guard let session else { return }
+        let instant = mediaNow()
+        let ntp = reader.timeline == .wallClock
+            ? NTPTimestamp(unixNanoseconds: instant)
+            : NTPTimestamp(unixNanoseconds: MediaClock.wallClockNanoseconds())
+        for (index, output) in session.outputs {
+            guard lanes.indices.contains(index) else { continue }
+            let lane = lanes[index]
+            let ssrc = trackConfigurations[index].ssrc
+            var packets: [RTCPPacket] = [
+                .senderReport(SenderReport(
+                    ssrc: ssrc, ntp: ntp, rtpTimestamp: lane.clock.timestamp(at: MediaInstant(nanoseconds: instant)),
+                    packetCount: lane.packetizer.packetCount, octetCount: lane.packetizer.octetCount, reports: [])),
+                .sourceDescription(.cname(ssrc: ssrc, cname)),
+            ]
+            if goodbye { packets.append(.goodbye(Goodbye(ssrcs: [ssrc], reason: nil))) }
+            switch output.transport {
+            case .udp(_, let address):
+                guard let channel = ports.pair(position: index)?.rtcp else { continue }
+                var buffer = channel.allocator.buffer(capacity: 128)
+                RTCPCompound.write(packets, into: &buffer)
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+            case .interleaved(let connection, _, let rtcpChannel):
+                let channel = connection.channel
+                guard channel.isWritable else { continue }
+                var body = channel.allocator.buffer(capacity: 128)
+                RTCPCompound.write(packets, into: &body)
+                var frame = channel.allocator.buffer(capacity: body.readableBytes + InterleavedFrame.headerSize)
+                InterleavedFrame.writeHeader(channel: rtcpChannel, length: body.readableBytes, into: &frame)
+                frame.writeBuffer(&body)
+                channel.writeAndFlush(frame, promise: nil)
+            case .multicast:
+                continue
+            }
+        }
+    }
+
+    func receiveRTCP(_ buffer: ByteBuffer, track: Int, from address: SocketAddress?, output: TrackOutput?) {
+        guard let output, let packets = try? RTCPCompound.parse(buffer) else { return }
+        output.session.touch()
+        output.noteReport(at: .now())
+        for packet in packets {
+            switch packet {
+            case .receiverReport(let report):
+                for block in report.reports where lanes.indices.contains(track) && block.ssrc == trackConfigurations[track].ssrc {
+                    output.statistics.receiverReports += 1
+                    output.statistics.fractionLost = Double(block.fractionLost) / 256
+                    output.statistics.cumulativeLost = block.cumulativeLost
+                    output.statistics.jitter = block.jitter
+                }
+            case .goodbye(let bye) where !bye.ssrcs.isEmpty:
+                // RFC 3550 §6.6: the viewer leaves; its session lasts until TEARDOWN or timeout.
+                output.statistics.byeReceived = true
+                halt()
+                return
+            default:
+                continue
+            }
+        }
+    }
+
+    static func nanoseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1e9).rounded()) }
+}

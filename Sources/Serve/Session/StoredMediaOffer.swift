@@ -1,0 +1,159 @@
+import Access
+import Logging
+import MediaCore
+import NIOCore
+import NIOPosix
+import ServeWire
+import NIOConcurrencyHelpers
+
+/// Stored media served over RTSP at a path: a stream's recording (`PATH/playback`), later a
+/// library of files. Each session gets a file player of its own.
+public struct StoredMediaService: Sendable {
+    /// The path clients open, without slashes around it (`live/playback`).
+    public var path: String
+    /// What access is checked against: the stream path, with `permission`.
+    public var accessPath: String
+    public var permission: Permission
+    /// Opens a reader for a request's query string (`start=…&end=…`, nil without one). Called
+    /// off the event loops; may block on the disk.
+    public var open: @Sendable (_ query: String?) throws(StoredMediaError) -> any StoredMediaReader
+
+    public init(
+        path: String, accessPath: String, permission: Permission = .playback,
+        open: @escaping @Sendable (_ query: String?) throws(StoredMediaError) -> any StoredMediaReader
+    ) {
+        self.path = path
+        self.accessPath = accessPath
+        self.permission = permission
+        self.open = open
+    }
+}
+
+/// Why stored media cannot be opened, said for the client (and mapped to an RTSP status).
+public enum StoredMediaError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The URL's query is malformed (a `start=` that is no instant): 400.
+    case badQuery(String)
+    /// Nothing recorded or stored there: 404.
+    case nothing(String)
+
+    public var description: String {
+        switch self {
+        case .badQuery(let reason): return "bad query: \(reason)"
+        case .nothing(let reason): return reason
+        }
+    }
+}
+
+/// A reader handed between the event loop and the blocking pool. Only pool tasks touch the
+/// reader, one at a time under the lock: the one place on this path where the compiler takes
+/// the lock's word for it (the reader is a non-Sendable class by design: it blocks on files).
+final class StoredReaderCell: @unchecked Sendable {
+    private let lock = NIOLock()
+    private let reader: any StoredMediaReader
+    let tracks: [StoredTrack]
+    let timeline: StoredTimeline
+    let start: Int64
+    let end: Int64
+
+    init(_ reader: any StoredMediaReader) {
+        tracks = reader.tracks
+        timeline = reader.timeline
+        start = reader.start
+        end = reader.end
+        self.reader = reader
+    }
+
+    func withReader<T>(_ body: (any StoredMediaReader) throws -> T) rethrows -> T {
+        try lock.withLock { try body(reader) }
+    }
+}
+
+/// The offer behind a `StoredMediaService`: DESCRIBE opens a reader to say what is there;
+/// the SETUP that makes a session opens another for that session's file player. Opening and
+/// reading happen on the blocking pool. Confined to the server's event loop.
+final class StoredMediaOffer: MediaOffer {
+    var service: StoredMediaService
+    let eventLoop: any EventLoop
+    let ports: PlaybackPorts
+    let pool: NIOThreadPool
+    let configuration: RTSPServer.Configuration
+    let logger: Logger
+    /// File players alive now (every session of this offer has one).
+    var players = 0
+
+    init(service: StoredMediaService, eventLoop: any EventLoop, ports: PlaybackPorts, pool: NIOThreadPool, configuration: RTSPServer.Configuration, logger: Logger) {
+        self.service = service
+        self.eventLoop = eventLoop
+        self.ports = ports
+        self.pool = pool
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "stream"] = "\(service.path)"
+        self.logger = logger
+    }
+
+    var path: String { service.accessPath }
+    var permission: Permission { service.permission }
+
+    private func openReader(_ target: RequestTarget) -> EventLoopFuture<StoredReaderCell> {
+        let open = service.open
+        let query = target.query
+        return pool.runIfActive(eventLoop: eventLoop) { () throws -> StoredReaderCell in
+            do {
+                let reader = try open(query)
+                return StoredReaderCell(reader)
+            } catch let error as StoredMediaError {
+                throw error
+            }
+        }
+    }
+
+    static func serveError(_ error: any Error, path: String) -> ServeError {
+        switch error as? StoredMediaError {
+        case .badQuery(let reason)?: return .badRequest(reason)
+        default: return .notFound(path: path)
+        }
+    }
+
+    func describe(
+        _ target: RequestTarget, serverAddress: String, clientTakesAVPF: Bool,
+        respond: @escaping (Result<SessionDescription, ServeError>) -> Void
+    ) {
+        let path = service.path
+        openReader(target).whenComplete { result in
+            switch result {
+            case .success(let cell):
+                let tracks = FilePlayer.trackConfigurations(cell.tracks)
+                let duration = Double(cell.end - cell.start) / 1e9
+                let sdp = StreamHub.sessionDescription(
+                    tracks: tracks, name: "Vigil \(path)", sessionID: UInt64(cell.start & 0x7FFF_FFFF_FFFF_FFFF),
+                    serverAddress: serverAddress, clientTakesAVPF: clientTakesAVPF, type: "recvonly",
+                    range: RTSPRange.npt(start: 0, end: duration).headerValue)
+                respond(.success(sdp))
+            case .failure(let error):
+                respond(.failure(Self.serveError(error, path: "/" + path)))
+            }
+        }
+    }
+
+    func openSource(_ target: RequestTarget, respond: @escaping (Result<any SessionSource, ServeError>) -> Void) {
+        guard players < configuration.maxFileViewers else {
+            respond(.failure(.tooManyViewers(limit: configuration.maxFileViewers)))
+            return
+        }
+        players += 1
+        openReader(target).whenComplete { [self] result in
+            switch result {
+            case .success(let cell):
+                let player = FilePlayer(
+                    path: service.path, reader: cell, eventLoop: eventLoop, ports: ports, pool: pool,
+                    mtu: configuration.fileMTU, logger: logger
+                ) { [weak self] in self?.players -= 1 }
+                respond(.success(player))
+            case .failure(let error):
+                players -= 1
+                respond(.failure(Self.serveError(error, path: "/" + service.path)))
+            }
+        }
+    }
+}
