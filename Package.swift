@@ -75,6 +75,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The media library: files played by name (MP4, H.264 Annex B, H.263 elementary
+        // streams), read as stored media, with the name checks that keep requests inside it.
+        .target(
+            name: "Library",
+            dependencies: ["MediaCore", "Container", "ServeWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Serve",
             dependencies: [
@@ -111,7 +118,7 @@ let package = Package(
         .target(
             name: "VigilKit",
             dependencies: [
-                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens", "Record", "Container",
+                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens", "Record", "Container", "Library",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -137,6 +144,10 @@ let package = Package(
         .target(name: "TestSeeds", path: "Tests/TestSeeds"),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"]),
+        .testTarget(
+            name: "LibraryTests",
+            dependencies: ["Library", "Container", "MediaCore", "ServeWire", "TestSeeds", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "ContainerTests",
             dependencies: ["Container", "Encode", "Capture", "MediaCore", "TestSeeds", .product(name: "NIOCore", package: "swift-nio")]

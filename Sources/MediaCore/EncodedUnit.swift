@@ -8,6 +8,8 @@ public enum MediaCodec: String, Sendable, Hashable {
     case pcma
     /// Opus (RFC 6716), mono, one 20 ms frame per unit; RTP and MP4 count its time at 48 kHz.
     case opus
+    /// AAC (ISO/IEC 14496-3), one raw access unit per unit: only from media files.
+    case aac
 
     public var isVideo: Bool { self == .h264 || self == .h263 }
 }
@@ -24,6 +26,8 @@ public enum CodecParameters: Sendable, Hashable {
     case g711(sampleRate: Int)
     /// Opus, mono: samples a decoder drops at the start (at 48 kHz) and the input's rate.
     case opus(preSkip: Int, inputSampleRate: Int)
+    /// AAC: the AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1), its rate and channels.
+    case aac(audioSpecificConfig: [UInt8], sampleRate: Int, channels: Int)
 }
 
 /// One encoded access unit (a picture) or audio frame, with the capture instant of the media

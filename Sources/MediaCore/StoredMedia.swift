@@ -18,12 +18,17 @@ public struct StoredTrack: Sendable, Hashable {
 /// One unit read from stored media, and the track it belongs to.
 public struct StoredUnit: Sendable {
     public var track: Int
-    /// `instant` is on the reader's timeline (see `StoredMediaReader.timeline`).
+    /// `instant` is on the reader's timeline (see `StoredMediaReader.timeline`): when the
+    /// unit is shown or heard.
     public var unit: EncodedUnit
+    /// When it must be decoded, on the same timeline: earlier than `instant` for pictures a
+    /// B-frame is predicted from. Players send by it.
+    public var decodeInstant: Int64
 
-    public init(track: Int, unit: EncodedUnit) {
+    public init(track: Int, unit: EncodedUnit, decodeInstant: Int64? = nil) {
         self.track = track
         self.unit = unit
+        self.decodeInstant = decodeInstant ?? unit.instant.nanoseconds
     }
 }
 

@@ -2,6 +2,7 @@ import Access
 import Capture
 import Encode
 import Foundation
+import Library
 import Logging
 import MediaCore
 import NIOCore
@@ -215,12 +216,36 @@ public func buildVigil(
     }
     recordings.apply(streams: settings.streams)
     let server = RTSPServer(
-        configuration: settings.rtsp, hubs: built.map(\.hub), storedMedia: recordings.playbackServices(streams: settings.streams),
+        configuration: settings.rtsp, hubs: built.map(\.hub), storedMedia: storedMedia(settings, recordings: recordings, logger: logger),
         eventLoop: eventLoop, logger: logger, access: policy)
     return Vigil(
         settings: settings, streams: built, rtspServer: server, eventLoopGroup: eventLoopGroup, anchor: anchor,
         notifier: notifier, logger: logger, access: policy, tokens: tokens, tokenRedeemer: redeemer,
         accessClock: accessClock, recordings: recordings)
+}
+
+/// What RTSP plays from the disk: each recording stream's timeline at `PATH/playback`, and the
+/// media library at `vod/NAME`.
+func storedMedia(_ settings: VigilSettings, recordings: RecordingService, logger: Logger) -> [StoredMediaService] {
+    var services = recordings.playbackServices(streams: settings.streams)
+    if !settings.library.paths.isEmpty {
+        let catalog = LibraryCatalog(
+            roots: settings.library.paths, defaultFrameRate: settings.library.defaultFrameRate, frameRates: settings.library.frameRates)
+        services.append(StoredMediaService(path: "vod", accessPath: "vod", servesNames: true) { request throws(StoredMediaError) in
+            do throws(LibraryError) {
+                return try catalog.open(request.name)
+            } catch {
+                switch error {
+                case .refused(_, let reason): throw .refused(reason)
+                case .notFound: throw .nothing("\(error)")
+                case .unreadable:
+                    logger.warning("library file cannot be played", metadata: ["error": "\(error)"])
+                    throw .nothing("\(error)")
+                }
+            }
+        })
+    }
+    return services
 }
 
 /// Opens `<state directory>/tokens.sqlite`, creating the directory (0700) if it is missing.

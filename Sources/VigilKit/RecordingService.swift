@@ -93,8 +93,8 @@ public final class RecordingService: Sendable {
     func playbackServices(streams: [VigilSettings.Stream]) -> [StoredMediaService] {
         streams.filter(\.record.enabled).map { stream in
             let path = stream.path
-            return StoredMediaService(path: "\(path)/playback", accessPath: path) { [self] query throws(StoredMediaError) in
-                let parameters = RecordingQuery.parameters(query)
+            return StoredMediaService(path: "\(path)/playback", accessPath: path) { [self] request throws(StoredMediaError) in
+                let parameters = RecordingQuery.parameters(request.query)
                 let window: RecordingQuery
                 switch RecordingQuery.parse(
                     start: parameters["start"], end: parameters["end"], duration: parameters["duration"], now: .max, clip: false)

@@ -171,6 +171,8 @@ public struct VigilSettings: Sendable, Equatable {
     /// `[access]` and `[[user]]`: open to everyone (but `admin`) until a user exists.
     public var access = Access()
     public var logLevel: Logger.Level = .info
+    /// `[library]`: media files played by name at `rtsp://BOX/vod/NAME`.
+    public var library = Library()
     /// Largest RTP packet in bytes (RFC 6184 FU-A splits below it).
     public var mtu = 1400
     /// Network event-loop threads. One keeps every packet of a stream on one thread, which is
@@ -178,6 +180,18 @@ public struct VigilSettings: Sendable, Equatable {
     public var networkThreads = 1
 
     public init() {}
+
+    /// The media library's folders and how to time files that carry no timing.
+    public struct Library: Sendable, Hashable {
+        /// Folders whose files (and subfolders') are served; none: no `vod/` at all.
+        public var paths: [String] = []
+        /// Pictures per second of an `.264` without VUI timing, or an `.263`.
+        public var defaultFrameRate = 25.0
+        /// Per-file rates by name (relative to its folder), over what the file says.
+        public var frameRates: [String: Double] = [:]
+
+        public init() {}
+    }
 
     // The first stream, for the one-stream command line and the tests written before there
     // were several.

@@ -103,8 +103,18 @@ final class RTSPServerState: @unchecked Sendable {
     func resolve(_ target: RequestTarget) -> (offer: any MediaOffer, control: String)? {
         for count in stride(from: target.segments.count, through: 1, by: -1) {
             let path = target.segments[..<count].joined(separator: "/")
-            if let offer: any MediaOffer = storedMedia[path] ?? hubs[path] {
-                return (offer, target.segments[count...].joined(separator: "/"))
+            if let stored = storedMedia[path] {
+                if stored.service.servesNames {
+                    // A collection: what follows is a name, then perhaps a track control.
+                    guard count < target.segments.count else { continue }
+                    let last = target.segments[target.segments.count - 1]
+                    let isControl = Track.index(fromControl: last) != nil && target.segments.count > count + 1
+                    return (stored, isControl ? last : "")
+                }
+                return (stored, target.segments[count...].joined(separator: "/"))
+            }
+            if let hub = hubs[path] {
+                return (hub, target.segments[count...].joined(separator: "/"))
             }
         }
         return nil

@@ -72,6 +72,8 @@ final class FilePlayer: SessionSource {
     /// A TCP viewer that cannot take more is asked again after this; its pacing stops meanwhile.
     static let stallRetry: TimeAmount = .milliseconds(10)
     static let reportInterval: TimeAmount = .seconds(1)
+    /// Between the last packet and the BYE that ends a presentation.
+    static let endGrace: TimeAmount = .milliseconds(250)
     static let scales: ClosedRange<Double> = 0.25...8
 
     init(
@@ -125,6 +127,17 @@ final class FilePlayer: SessionSource {
                 return configuration
             case .opus:
                 return .opus(payloadType: 97, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
+            case .aac:
+                var config: [UInt8] = []
+                var channels = 1
+                if case .aac(let audioSpecificConfig, _, let count)? = track.parameters {
+                    config = audioSpecificConfig
+                    channels = count
+                }
+                return TrackConfiguration(
+                    kind: .audio, codec: .aac, payloadType: 97, clockRate: track.clockRate, channels: channels,
+                    formatParameters: AACFormat.formatParameters(audioSpecificConfig: config), ssrc: ssrc,
+                    initialSequenceNumber: sequence, timestampOffset: offset)
             case .pcmu, .pcma:
                 let staticType: UInt8 = track.codec == .pcmu ? 0 : 8
                 return TrackConfiguration(
@@ -255,7 +268,7 @@ final class FilePlayer: SessionSource {
         for output in session.outputs.values { ports.register(output) }
         playing = true
         lastSent = nil
-        let first = head < queue.count ? queue[head].unit.instant.nanoseconds : reader.start
+        let first = head < queue.count ? queue[head].decodeInstant : reader.start
         anchor = (.now(), first)
         // The PLAY response was just written; the first report and media follow it.
         eventLoop.execute { [weak self] in
@@ -399,8 +412,9 @@ final class FilePlayer: SessionSource {
         var flushed: [ObjectIdentifier: any Channel] = [:]
         while head < queue.count {
             let stored = queue[head]
-            let instant = stored.unit.instant.nanoseconds
-            if instant >= stopAt {
+            // Sent when it must be decoded (a picture B-frames refer to goes before them).
+            let instant = stored.decodeInstant
+            if stored.unit.instant.nanoseconds >= stopAt {
                 head = queue.count
                 readerAtEnd = true
                 break
@@ -421,12 +435,15 @@ final class FilePlayer: SessionSource {
             queue.removeFirst(head)
             head = 0
         }
-        let ahead = head < queue.count ? (queue.last!.unit.instant.nanoseconds - queue[head].unit.instant.nanoseconds) : 0
+        let ahead = head < queue.count ? (queue.last!.decodeInstant - queue[head].decodeInstant) : 0
         if !readerAtEnd && ahead < Int64(Double(Self.readAhead) * max(1, scale)) / 2 { fetch() }
         if head < queue.count {
-            timer = eventLoop.scheduleTask(deadline: due(queue[head].unit.instant.nanoseconds)) { [weak self] in self?.pump() }
+            timer = eventLoop.scheduleTask(deadline: due(queue[head].decodeInstant)) { [weak self] in self?.pump() }
         } else if readerAtEnd && !readInFlight {
-            finish()
+            // The BYE follows once the last picture has had its time on screen: players stop
+            // reading at a BYE, and one sent with the last packets cuts off what they still
+            // hold to reorder.
+            timer = eventLoop.scheduleTask(in: Self.endGrace) { [weak self] in self?.finish() }
         }
     }
 

@@ -14,18 +14,33 @@ public struct StoredMediaService: Sendable {
     /// What access is checked against: the stream path, with `permission`.
     public var accessPath: String
     public var permission: Permission
-    /// Opens a reader for a request's query string (`start=…&end=…`, nil without one). Called
-    /// off the event loops; may block on the disk.
-    public var open: @Sendable (_ query: String?) throws(StoredMediaError) -> any StoredMediaReader
+    /// Whether the path names a collection (`vod`): every name below it (`vod/NAME…`) is
+    /// passed to `open`; otherwise only the path itself is served.
+    public var servesNames: Bool
+    /// Opens a reader for a request. Called off the event loops; may block on the disk.
+    public var open: @Sendable (_ request: StoredMediaRequest) throws(StoredMediaError) -> any StoredMediaReader
 
     public init(
-        path: String, accessPath: String, permission: Permission = .playback,
-        open: @escaping @Sendable (_ query: String?) throws(StoredMediaError) -> any StoredMediaReader
+        path: String, accessPath: String, permission: Permission = .playback, servesNames: Bool = false,
+        open: @escaping @Sendable (_ request: StoredMediaRequest) throws(StoredMediaError) -> any StoredMediaReader
     ) {
         self.path = path
         self.accessPath = accessPath
         self.permission = permission
+        self.servesNames = servesNames
         self.open = open
+    }
+}
+
+/// What a request for stored media names: below a collection, the name as written in the URL
+/// (not yet percent-decoded: the collection checks it); and the URL's query.
+public struct StoredMediaRequest: Sendable, Hashable {
+    public var name: String
+    public var query: String?
+
+    public init(name: String, query: String?) {
+        self.name = name
+        self.query = query
     }
 }
 
@@ -35,11 +50,15 @@ public enum StoredMediaError: Error, Hashable, Sendable, CustomStringConvertible
     case badQuery(String)
     /// Nothing recorded or stored there: 404.
     case nothing(String)
+    /// A name that must not be served (traversal, a NUL, a link out of the library): 404 as
+    /// well, so a refusal tells nothing about what exists; logged.
+    case refused(String)
 
     public var description: String {
         switch self {
         case .badQuery(let reason): return "bad query: \(reason)"
         case .nothing(let reason): return reason
+        case .refused(let reason): return "refused: \(reason)"
         }
     }
 }
@@ -95,14 +114,28 @@ final class StoredMediaOffer: MediaOffer {
     var path: String { service.accessPath }
     var permission: Permission { service.permission }
 
+    /// The segments of the offer's own path.
+    var depth: Int { service.path.split(separator: "/").count }
+
+    /// The name a target asks for below a collection (without a trailing track control).
+    func name(in target: RequestTarget) -> String {
+        var rest = Array(target.segments.dropFirst(depth))
+        if let last = rest.last, Track.index(fromControl: last) != nil { rest.removeLast() }
+        return rest.joined(separator: "/")
+    }
+
     private func openReader(_ target: RequestTarget) -> EventLoopFuture<StoredReaderCell> {
         let open = service.open
-        let query = target.query
+        let request = StoredMediaRequest(name: name(in: target), query: target.query)
+        let logger = self.logger
         return pool.runIfActive(eventLoop: eventLoop) { () throws -> StoredReaderCell in
             do {
-                let reader = try open(query)
+                let reader = try open(request)
                 return StoredReaderCell(reader)
             } catch let error as StoredMediaError {
+                if case .refused(let reason) = error {
+                    logger.notice("stored media request refused", metadata: ["name": "\(request.name.prefix(200))", "reason": "\(reason)"])
+                }
                 throw error
             }
         }

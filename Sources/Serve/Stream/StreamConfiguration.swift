@@ -102,6 +102,7 @@ public struct TrackConfiguration: Sendable, Hashable {
         case .pcmu: return "PCMU"
         case .pcma: return "PCMA"
         case .opus: return OpusFormat.encodingName
+        case .aac: return AACFormat.encodingName
         }
     }
 

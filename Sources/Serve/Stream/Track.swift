@@ -95,6 +95,10 @@ final class Track {
             return G711Packetizer(
                 payloadType: configuration.payloadType, ssrc: configuration.ssrc,
                 initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
+        case .aac:
+            return AACPacketizer(
+                payloadType: configuration.payloadType, ssrc: configuration.ssrc,
+                initialSequenceNumber: configuration.initialSequenceNumber, mtu: mtu, headroom: headroom)
         case .opus:
             precondition(
                 configuration.clockRate == OpusFormat.clockRate,

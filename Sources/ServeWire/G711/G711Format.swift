@@ -15,7 +15,7 @@ public enum G711Format {
         switch codec {
         case .pcmu: "PCMU"
         case .pcma: "PCMA"
-        case .h264, .h263, .opus: nil
+        case .h264, .h263, .opus, .aac: nil
         }
     }
 
@@ -25,7 +25,7 @@ public enum G711Format {
         switch codec {
         case .pcmu: return pcmuStaticPayloadType
         case .pcma: return pcmaStaticPayloadType
-        case .h264, .h263, .opus: return nil
+        case .h264, .h263, .opus, .aac: return nil
         }
     }
 

@@ -104,6 +104,20 @@ public enum VigilConfigFile {
             if let port = http.int("port", 0...65535) { settings.http.port = port }
             http.finish()
         }
+        if let library = top.table("library") {
+            if let paths = library.strings("paths") { settings.library.paths = paths }
+            if let rate = library.frameRate("default_fps") { settings.library.defaultFrameRate = rate }
+            if let rates = library.table("fps") {
+                for name in rates.keys {
+                    if let rate = rates.frameRate(name) { settings.library.frameRates[name] = rate }
+                }
+            }
+            library.finish()
+        }
+        if let playback = top.table("playback") {
+            if let maximum = playback.int("max_viewers", 1...10_000) { settings.rtsp.maxFileViewers = maximum }
+            playback.finish()
+        }
         if let log = top.table("log") {
             if let level = log.choice("level", logLevels) { settings.logLevel = Logger.Level(rawValue: level) ?? .info }
             log.finish()
@@ -499,6 +513,27 @@ final class TableReader {
         }
         return number
     }
+
+    /// Pictures per second, an integer or a decimal in 1…240.
+    func frameRate(_ key: String) -> Double? {
+        guard let (value, line) = scalar(key, expecting: "a frame rate") else { return nil }
+        let rate: Double
+        switch value {
+        case .integer(let number): rate = Double(number)
+        case .float(let number): rate = number
+        default:
+            problem(key, "must be pictures per second (1 to 240, e.g. 25 or 29.97), got \(value.typeName)", line: line)
+            return nil
+        }
+        guard (1...240).contains(rate) else {
+            problem(key, "must be 1 to 240 pictures per second, got \(rate)", line: line)
+            return nil
+        }
+        return rate
+    }
+
+    /// The table's keys in file order.
+    var keys: [String] { table.keys }
 
     func evenInt(_ key: String, _ range: ClosedRange<Int>) -> Int? {
         guard let number = int(key, range) else { return nil }

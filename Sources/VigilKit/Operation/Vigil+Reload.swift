@@ -127,7 +127,7 @@ extension Vigil {
         effective.streams = result.map(\.settings)
         replace(streams: result, settings: effective)
         recordings.apply(streams: effective.streams)
-        await rtspServer.serveStoredMedia(recordings.playbackServices(streams: effective.streams))
+        await rtspServer.serveStoredMedia(storedMedia(effective, recordings: recordings, logger: logger))
         return outcome
     }
 
