@@ -207,7 +207,7 @@ public func buildVigil(
         for stream in settings.streams {
             built.append(try buildStream(
                 stream, mtu: settings.mtu, interleavedAudioHold: settings.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor,
-                recordings: recordings, logger: logger))
+                recordings: recordings, library: settings.library, logger: logger))
         }
     } catch {
         try? eventLoopGroup.syncShutdownGracefully()
@@ -272,8 +272,14 @@ func openTokenStore(_ access: VigilSettings.Access, environment: [String: String
 /// timestamp offsets, the CNAME) is drawn here and nowhere else.
 func buildStream(
     _ settings: VigilSettings.Stream, mtu: Int, interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold,
-    eventLoop: any EventLoop, anchor: WallClockAnchor, recordings: RecordingService, logger: Logger
+    eventLoop: any EventLoop, anchor: WallClockAnchor, recordings: RecordingService, library: VigilSettings.Library = .init(),
+    logger: Logger
 ) throws -> VigilStream {
+    if case .file(let name, let loop) = settings.videoSource {
+        return try buildFileStream(
+            settings, name: name, loop: loop, library: library, mtu: mtu, interleavedAudioHold: interleavedAudioHold,
+            eventLoop: eventLoop, anchor: anchor, logger: logger)
+    }
     var random = SystemRandomNumberGenerator()
     var logger = logger
     logger[metadataKey: "stream"] = "\(settings.path)"
@@ -308,6 +314,8 @@ func buildStream(
         camera = source
         starts.append { source.start() }
         stops.append { source.stop() }
+    case .file:
+        preconditionFailure("a file stream is built by buildFileStream")
     case .synthetic:
         let synthetic = SyntheticVideoSettings(width: video.width, height: video.height, frameRate: video.frameRate, pattern: video.pattern)
         let source = SyntheticVideoSource(settings: synthetic, epoch: epoch, output: videoQueue)
@@ -434,6 +442,37 @@ func buildStream(
         encodedVideo: video,
         logger: logger)
     return VigilStream(settings: settings, mtu: mtu, hub: hub, pipeline: pipeline, camera: camera, microphone: microphone)
+}
+
+/// Virtual live: a stream whose pictures and sound come from a library file, sent as they
+/// are stored (no capture, no encoder) and shared by its viewers like any live stream.
+func buildFileStream(
+    _ settings: VigilSettings.Stream, name: String, loop: Bool, library: VigilSettings.Library, mtu: Int,
+    interleavedAudioHold: TimeAmount, eventLoop: any EventLoop, anchor: WallClockAnchor, logger: Logger
+) throws -> VigilStream {
+    var logger = logger
+    logger[metadataKey: "stream"] = "\(settings.path)"
+    let catalog = LibraryCatalog(roots: library.paths, defaultFrameRate: library.defaultFrameRate, frameRates: library.frameRates)
+    let reader: any StoredMediaReader
+    do {
+        reader = try catalog.open(name)
+    } catch {
+        throw VigilStartupError(description: "stream \(settings.path): source = \"file\": \(error)")
+    }
+    var random = SystemRandomNumberGenerator()
+    let tracks = StoredMediaTracks.configurations(reader.tracks, using: &random)
+    let cname = "vigil-\(String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 16))"
+    let stream = StreamConfiguration(
+        path: settings.path, tracks: tracks, mtu: mtu, cname: cname, sessionBandwidthKbps: settings.video.bitrateKbps + 64)
+    let hub = StreamHub(
+        configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: MediaClock.now(), interleavedAudioHold: interleavedAudioHold,
+        logger: logger)
+    let feeder = FileLiveFeeder(name: name, loop: loop, logger: logger) { try catalog.open(name) }
+    let pipeline = MediaPipeline(
+        output: EncodedFanOut(consumers: [hub]), recorder: nil, videoEncoder: nil, feeder: feeder, audioEncoder: nil,
+        videoQueue: BoundedQueue(capacity: 1), audioQueue: BoundedQueue(capacity: 1), startSources: {}, stopSources: {},
+        encodedVideo: settings.video, logger: logger)
+    return VigilStream(settings: settings, mtu: mtu, hub: hub, pipeline: pipeline, camera: nil, microphone: nil)
 }
 
 /// Starts every stream's pipeline, and at shutdown stops those running then (reloads may

@@ -23,8 +23,10 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     /// The stream's recorder, when it records: started before the sources, stopped after the
     /// encoders so that it writes their last units.
     public let recorder: Recorder?
-    /// H.264 (libx264) or H.263, as the settings choose.
-    public let videoEncoder: any VideoEncoder
+    /// H.264 (libx264) or H.263, as the settings choose; nil for a stream played from a file.
+    public let videoEncoder: (any VideoEncoder)?
+    /// Virtual live: the file that stands in for capture and encoding.
+    let feeder: FileLiveFeeder?
     let audioEncoder: AudioEncoders?
     let videoQueue: BoundedQueue<RawFrame>
     let audioQueue: BoundedQueue<PCMChunk>
@@ -42,7 +44,8 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private var _audioUnitsEncoded: UInt64 = 0
 
     init(
-        output: EncodedFanOut, recorder: Recorder?, videoEncoder: any VideoEncoder, audioEncoder: AudioEncoders?,
+        output: EncodedFanOut, recorder: Recorder?, videoEncoder: (any VideoEncoder)?, feeder: FileLiveFeeder? = nil,
+        audioEncoder: AudioEncoders?,
         videoQueue: BoundedQueue<RawFrame>, audioQueue: BoundedQueue<PCMChunk>,
         startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void,
         encodedVideo: VigilSettings.Video, logger: Logger
@@ -51,6 +54,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         self.output = output
         self.recorder = recorder
         self.videoEncoder = videoEncoder
+        self.feeder = feeder
         self.audioEncoder = audioEncoder
         self.videoQueue = videoQueue
         self.audioQueue = audioQueue
@@ -81,7 +85,19 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         }
         guard first else { return }
         recorder?.start()
-        spawn(name: "vigil-encode-video") { [self] in videoLoop() }
+        if let feeder {
+            spawn(name: "vigil-file-live") { [self] in
+                feeder.run(
+                    publish: { unit, track in
+                        output.publish(unit, track: track)
+                        if unit.codec.isVideo { lock.withLock { _framesEncoded += 1 } } else { lock.withLock { _audioUnitsEncoded += 1 } }
+                    },
+                    isStopping: { isStopping })
+            }
+        }
+        if videoEncoder != nil {
+            spawn(name: "vigil-encode-video") { [self] in videoLoop() }
+        }
         if audioEncoder != nil {
             spawn(name: "vigil-encode-audio") { [self] in audioLoop() }
         }
@@ -130,6 +146,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private var isStopping: Bool { lock.withLock { stopping } }
 
     private func videoLoop() {
+        guard let videoEncoder else { return }
         var warnedAboutError = false
         while let frame = videoQueue.pop() {
             do {

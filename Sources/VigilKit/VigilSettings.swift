@@ -36,6 +36,9 @@ public struct VigilSettings: Sendable, Equatable {
         case rawInput(RawVideoInputSettings)
         /// A V4L2 camera (`/dev/video0`); size and rate from `video`, nearest mode if needed.
         case camera(path: String)
+        /// Virtual live: a file of the `[library]` played as the stream without re-encoding
+        /// (its audio too), from the start again at its end when `loop`.
+        case file(name: String, loop: Bool)
     }
 
     /// Where sound comes from.

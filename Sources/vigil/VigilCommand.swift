@@ -298,6 +298,7 @@ struct CheckConfig: ParsableCommand {
                 case .synthetic: source = "synthetic"
                 case .camera(let device): source = "camera \(device)"
                 case .rawInput(let raw): source = "raw \(raw.path)"
+                case .file(let name, let loop): source = "file \(name)\(loop ? ", looped" : "")"
                 }
                 return "\(stream.path) (\(source), \(stream.video.width)x\(stream.video.height)@\(stream.video.frameRate), \(stream.video.bitrateKbps) kbit/s)"
             }

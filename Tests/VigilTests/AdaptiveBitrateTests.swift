@@ -24,14 +24,14 @@ final class AdaptiveBitrateTests: XCTestCase {
         let fixture = try await VigilFixture()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
-        let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
+        let start = fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps
         // A report every 400 ms (a receiver's pace) until the encoder follows, or 15 s.
         let deadline = Date(timeIntervalSinceNow: 15)
-        while fixture.vigil.pipeline.videoEncoder.currentBitrateKbps >= start * 3 / 4, Date() < deadline {
+        while fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps >= start * 3 / 4, Date() < deadline {
             try await sendReport(viewer, fractionLost: 77)  // 30 %
             try await Task.sleep(nanoseconds: 400_000_000)
         }
-        let now = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
+        let now = fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps
         XCTAssertLessThan(now, start * 3 / 4, "30 % loss cut the encoder from \(start) to \(now) kbit/s")
         XCTAssertGreaterThanOrEqual(now, start / 4, "never below the minimum")
         await viewer.close()
@@ -44,7 +44,7 @@ final class AdaptiveBitrateTests: XCTestCase {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var viewers: [TestViewer] = []
         for _ in 0..<3 { viewers.append(try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)) }
-        let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
+        let start = fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps
         // Reports every 300 ms: ten rounds at least (3 s, past the controller's 2 s hold), then
         // until the lossy viewer is switched to key frames only, or 15 s.
         func lossyIsKeyFramesOnly() async throws -> Bool {
@@ -63,7 +63,7 @@ final class AdaptiveBitrateTests: XCTestCase {
             if Date() >= deadline { break }
             if try await lossyIsKeyFramesOnly() { break }
         }
-        XCTAssertEqual(fixture.vigil.pipeline.videoEncoder.currentBitrateKbps, start, "clean viewers keep the rate")
+        XCTAssertEqual(fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps, start, "clean viewers keep the rate")
         let snapshots = try await fixture.vigil.hub.viewerSnapshots().filter { $0.track == 0 }
         let lossy = snapshots.first { $0.session == viewers[0].session }?.statistics
         XCTAssertEqual(lossy?.keyFramesOnly, true)

@@ -48,11 +48,11 @@ final class H263InteropTests: XCTestCase {
         let fixture = try await VigilFixture(settings: settings(codec: .h263))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let viewer = try await TestViewer.start(port: fixture.port, url: fixture.url, transport: .udp, group: group)
-        let start = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
-        XCTAssertEqual(fixture.vigil.pipeline.videoEncoder.codec, .h263)
+        let start = fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps
+        XCTAssertEqual(fixture.vigil.pipeline.videoEncoder!.codec, .h263)
         // A report every 400 ms (a receiver's pace) until the encoder follows, or 15 s.
         let deadline = Date(timeIntervalSinceNow: 15)
-        while fixture.vigil.pipeline.videoEncoder.currentBitrateKbps >= start * 3 / 4, Date() < deadline {
+        while fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps >= start * 3 / 4, Date() < deadline {
             let ssrc = try XCTUnwrap(viewer.tracks[0].ssrc)
             var buffer = ByteBuffer()
             let block = ReceptionReport(
@@ -62,7 +62,7 @@ final class H263InteropTests: XCTestCase {
             try await viewer.tracks[0].rtcp!.send(buffer, to: viewer.tracks[0].serverPorts!.upperBound)
             try await Task.sleep(nanoseconds: 400_000_000)
         }
-        let now = fixture.vigil.pipeline.videoEncoder.currentBitrateKbps
+        let now = fixture.vigil.pipeline.videoEncoder!.currentBitrateKbps
         XCTAssertLessThan(now, start * 3 / 4, "30 % loss cut the H.263 encoder from \(start) to \(now) kbit/s")
         await viewer.close()
         try await fixture.stop()

@@ -145,7 +145,7 @@ final class ImpairmentTests: XCTestCase {
             if viewer.isRunning { viewer.terminate() }
             viewer.waitUntilExit()
         }
-        let encoder = fixture.vigil.pipeline.videoEncoder
+        let encoder = fixture.vigil.pipeline.videoEncoder!
         let audioKbps = 64
         let start = Date()
         var converged: Double?

@@ -28,7 +28,7 @@ final class VideoCodecSettingTests: XCTestCase {
             XCTAssertEqual(track.encodingName, encoding, "\(codec)")
             XCTAssertEqual(track.payloadType, payloadType, "\(codec)")
             XCTAssertEqual(track.codec, codec == .h264 ? MediaCodec.h264 : .h263)
-            XCTAssertEqual(vigil.pipeline.videoEncoder.codec, track.codec)
+            XCTAssertEqual(vigil.pipeline.videoEncoder!.codec, track.codec)
             if let fmtp { XCTAssertEqual(track.formatParameters, fmtp, "\(codec)") }
             XCTAssertEqual((vigil.pipeline.videoEncoder as? H263Encoder)?.format, format, "\(codec)")
             try await fixture.stop()

@@ -89,7 +89,7 @@ final class FilePlayer: SessionSource {
         self.released = released
         var random = SystemRandomNumberGenerator()
         self.cname = "vigil-file-\(String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 16))"
-        let configurations = Self.trackConfigurations(reader.tracks, using: &random)
+        let configurations = StoredMediaTracks.configurations(reader.tracks, using: &random)
         self.trackConfigurations = configurations
         let epoch = MediaInstant(nanoseconds: reader.start)
         self.lanes = configurations.map { configuration in
@@ -104,47 +104,9 @@ final class FilePlayer: SessionSource {
         if !stopped { released() }
     }
 
-    /// How stored tracks are announced: H.264 as payload type 96 with its parameter sets in
-    /// fmtp, Opus as 97 (RFC 7587), G.711 as its static type at 8 kHz (RFC 3551 §6).
     static func trackConfigurations(_ tracks: [StoredTrack]) -> [TrackConfiguration] {
         var random = SystemRandomNumberGenerator()
-        return trackConfigurations(tracks, using: &random)
-    }
-
-    static func trackConfigurations(_ tracks: [StoredTrack], using random: inout some RandomNumberGenerator) -> [TrackConfiguration] {
-        tracks.map { track in
-            let ssrc = UInt32.random(in: 1...UInt32.max, using: &random)
-            let sequence = UInt16.random(in: 0...UInt16.max, using: &random)
-            let offset = UInt32.random(in: 0...UInt32.max, using: &random)
-            switch track.codec {
-            case .h264, .h263:
-                var fmtp: String?
-                if case .h264(let sps, let pps)? = track.parameters { fmtp = H264FormatParameters.fmtp(sps: sps, pps: pps) }
-                var configuration = TrackConfiguration(
-                    kind: .video, codec: track.codec, payloadType: track.codec == .h264 ? 96 : 34, clockRate: 90_000,
-                    formatParameters: fmtp, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
-                configuration.profile = .byClient
-                return configuration
-            case .opus:
-                return .opus(payloadType: 97, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
-            case .aac:
-                var config: [UInt8] = []
-                var channels = 1
-                if case .aac(let audioSpecificConfig, _, let count)? = track.parameters {
-                    config = audioSpecificConfig
-                    channels = count
-                }
-                return TrackConfiguration(
-                    kind: .audio, codec: .aac, payloadType: 97, clockRate: track.clockRate, channels: channels,
-                    formatParameters: AACFormat.formatParameters(audioSpecificConfig: config), ssrc: ssrc,
-                    initialSequenceNumber: sequence, timestampOffset: offset)
-            case .pcmu, .pcma:
-                let staticType: UInt8 = track.codec == .pcmu ? 0 : 8
-                return TrackConfiguration(
-                    kind: .audio, codec: track.codec, payloadType: track.clockRate == 8000 ? staticType : 97,
-                    clockRate: track.clockRate, channels: 1, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
-            }
-        }
+        return StoredMediaTracks.configurations(tracks, using: &random)
     }
 
     func serverPorts(track: Int) -> UDPPortPair? { ports.pair(position: track) }
@@ -560,4 +522,50 @@ final class FilePlayer: SessionSource {
     }
 
     static func nanoseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1e9).rounded()) }
+}
+
+/// How stored tracks are announced and stamped: H.264 and H.263 (RFC 4629, H263-1998) as
+/// payload type 96 with the H.264 parameter sets in fmtp, Opus (RFC 7587) and AAC (RFC 3640)
+/// as 97, G.711 as its static type at 8 kHz (RFC 3551 §6). SSRCs, first sequence numbers
+/// and timestamp offsets are drawn from `random`.
+public enum StoredMediaTracks {
+    public static func configurations(_ tracks: [StoredTrack], using random: inout some RandomNumberGenerator) -> [TrackConfiguration] {
+        tracks.map { track in
+            let ssrc = UInt32.random(in: 1...UInt32.max, using: &random)
+            let sequence = UInt16.random(in: 0...UInt16.max, using: &random)
+            let offset = UInt32.random(in: 0...UInt32.max, using: &random)
+            switch track.codec {
+            case .h264, .h263:
+                var fmtp: String?
+                switch track.parameters {
+                case .h264(let sps, let pps)?: fmtp = H264FormatParameters.fmtp(sps: sps, pps: pps)
+                case .h263(let width, let height)?: fmtp = H263Format.fmtp(payload: .rfc4629, width: width, height: height, bitrateKbps: 0)
+                default: break
+                }
+                var configuration = TrackConfiguration(
+                    kind: .video, codec: track.codec, payloadType: 96, clockRate: 90_000,
+                    formatParameters: fmtp, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
+                configuration.profile = .byClient
+                return configuration
+            case .opus:
+                return .opus(payloadType: 97, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
+            case .aac:
+                var config: [UInt8] = []
+                var channels = 1
+                if case .aac(let audioSpecificConfig, _, let count)? = track.parameters {
+                    config = audioSpecificConfig
+                    channels = count
+                }
+                return TrackConfiguration(
+                    kind: .audio, codec: .aac, payloadType: 97, clockRate: track.clockRate, channels: channels,
+                    formatParameters: AACFormat.formatParameters(audioSpecificConfig: config), ssrc: ssrc,
+                    initialSequenceNumber: sequence, timestampOffset: offset)
+            case .pcmu, .pcma:
+                let staticType: UInt8 = track.codec == .pcmu ? 0 : 8
+                return TrackConfiguration(
+                    kind: .audio, codec: track.codec, payloadType: track.clockRate == 8000 ? staticType : 97,
+                    clockRate: track.clockRate, channels: 1, ssrc: ssrc, initialSequenceNumber: sequence, timestampOffset: offset)
+            }
+        }
+    }
 }

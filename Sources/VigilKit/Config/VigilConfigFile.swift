@@ -142,7 +142,18 @@ public enum VigilConfigFile {
                 }
                 settings.streams.append(stream)
             }
-            // Two recorders in one directory would take each other's files for their own.
+            // A stream played from a file needs the library it names, and records nothing
+            // (its recording would be the file again).
+            for (table, stream) in zip(streamTables, settings.streams) {
+                guard case .file(let name, _) = stream.videoSource else { continue }
+                if settings.library.paths.isEmpty {
+                    table.table("video")?.problem("file", "\"\(name)\" is a [library] file, but [library] has no paths")
+                }
+                if stream.record.enabled {
+                    table.table("record")?.problem("enabled", "a stream played from a file (source = \"file\") is not recorded")
+                }
+            }
+                        // Two recorders in one directory would take each other's files for their own.
             var directories: [String: String] = [:]
             for (table, stream) in zip(streamTables, settings.streams) where stream.record.enabled {
                 guard let path = stream.record.path else { continue }
@@ -197,7 +208,7 @@ public enum VigilConfigFile {
 
     private static func decodeVideo(_ table: TableReader, into stream: inout VigilSettings.Stream) {
         var video = stream.video
-        let source = table.choice("source", ["synthetic", "camera", "raw"]) ?? "synthetic"
+        let source = table.choice("source", ["synthetic", "camera", "raw", "file"]) ?? "synthetic"
         if let width = table.evenInt("width", 16...7680) { video.width = width }
         if let height = table.evenInt("height", 16...4320) { video.height = height }
         if let fps = table.int("fps", 1...120) { video.frameRate = fps }
@@ -228,9 +239,10 @@ public enum VigilConfigFile {
         // Keys that belong to one source only are refused with the others, so a typo in
         // `source` does not silently ignore the device the owner meant.
         let device = table.onlyFor("device", source: source, "camera")
-        let file = table.onlyFor("file", source: source, "raw")
+        let fileOwner = source == "file" ? "file" : "raw"
+        let file = table.onlyFor("file", source: source, fileOwner)
         let format = table.onlyFor("format", source: source, "raw")
-        let loop = table.onlyFor("loop", source: source, "raw")
+        let loop = table.onlyFor("loop", source: source, fileOwner)
         let pattern = table.onlyFor("pattern", source: source, "synthetic")
         switch source {
         case "camera":
@@ -245,6 +257,12 @@ public enum VigilConfigFile {
             stream.videoSource = .rawInput(RawVideoInputSettings(
                 path: path, format: pixelFormat == "yuyv" ? .yuyv : .i420, width: video.width, height: video.height,
                 frameRate: video.frameRate, loop: loop.flatMap { _ in table.bool("loop") } ?? true))
+        case "file":
+            guard file != nil, let name = table.string("file") else {
+                table.problem("file", "is required with source = \"file\" (a file of the [library], by its name there)", line: table.line(of: "source") ?? table.line)
+                break
+            }
+            stream.videoSource = .file(name: name, loop: loop.flatMap { _ in table.bool("loop") } ?? true)
         default:
             if pattern != nil, let name = table.choice("pattern", SyntheticVideoSettings.Pattern.allNames) {
                 video.pattern = SyntheticVideoSettings.Pattern(rawValue: name) ?? .moving

@@ -190,7 +190,7 @@ extension Vigil {
                 video: VigilStatus.Video(
                     source: Self.describe(stream.settings.videoSource, pattern: video.pattern.rawValue), codec: video.codec.rawValue,
                     width: video.width, height: video.height, fps: video.frameRate, bitrateKbps: video.bitrateKbps,
-                    currentBitrateKbps: pipeline.videoEncoder.currentBitrateKbps, preset: video.preset, tune: video.tune,
+                    currentBitrateKbps: pipeline.videoEncoder?.currentBitrateKbps ?? 0, preset: video.preset, tune: video.tune,
                     profile: video.profile, keyint: video.keyFrameInterval, adaptiveBitrate: video.adaptiveBitrate),
                 audio: stream.settings.audio.enabled
                     ? VigilStatus.Audio(
@@ -226,6 +226,7 @@ extension Vigil {
         case .synthetic: .init(kind: "synthetic", pattern: pattern)
         case .camera(let path): .init(kind: "camera", device: path)
         case .rawInput(let raw): .init(kind: "raw", file: raw.path, format: raw.format == .yuyv ? "yuyv" : "i420")
+        case .file(let name, _): .init(kind: "file", file: name)
         }
     }
 
