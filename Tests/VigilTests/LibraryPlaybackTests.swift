@@ -98,6 +98,38 @@ final class LibraryPlaybackTests: XCTestCase {
         try await fixture.stop()
     }
 
+    /// An MP4 that ffmpeg made (libx264 with B-frames, AAC with its priming, edit lists for
+    /// both) from a source whose sync marks are known by construction: a white picture at
+    /// every second 2n and a 1 kHz beep starting with it. Played at `vod/sync.mp4`, ffmpeg puts
+    /// audio and video on one timeline from the sender reports, and the marks line up as
+    /// `LipSyncTests` measures them.
+    func testAnFFmpegMP4PlaysWithAudioInSync() async throws {
+        let library = try makeLibrary()
+        let made = try Tool.run("ffmpeg", [
+            "-v", "error",
+            "-f", "lavfi", "-i", "nullsrc=s=320x240:r=30,format=gray,geq=lum='if(eq(mod(N\\,60)\\,0)\\,255\\,40)'",
+            "-f", "lavfi", "-i", "aevalsrc='if(lt(mod(t\\,2)\\,0.1)\\,0.8*sin(2*PI*1000*t)\\,0)':s=44100:c=mono",
+            "-t", "9", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "30", "-c:a", "aac",
+            library.appendingPathComponent("sync.mp4").path,
+        ])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let fixture = try await fixture(library: library)
+        let result = try Tool.run("ffmpeg", [
+            "-nostdin", "-hide_banner", "-loglevel", "info", "-rtsp_transport", "tcp", "-i", fixture.url("vod/sync.mp4"),
+            "-map", "0:v:0", "-vf", "showinfo", "-f", "null", "-",
+            "-map", "0:a:0", "-af", "silencedetect=n=-20dB:d=0.05", "-f", "null", "-",
+        ], timeout: 40)
+        try await fixture.stop()
+        XCTAssertEqual(result.status, 0, String(result.stderr.suffix(1500)))
+        let offsets = LipSyncTests.offsets(ffmpegLog: result.stderr)
+        XCTAssertGreaterThanOrEqual(offsets.count, 3, "the marks at 2, 4, 6 (and 8) s: \(result.stderr.suffix(1500))")
+        let sorted = offsets.sorted()
+        guard !sorted.isEmpty else { return }
+        print("lip sync vod/sync.mp4: offsets (audio − video) ms = \(offsets.map { String(format: "%.2f", $0 * 1000) })")
+        XCTAssertLessThanOrEqual(abs(sorted[sorted.count / 2]), LipSyncTests.medianLimit, "median offset")
+        XCTAssertLessThanOrEqual(offsets.map(abs).max() ?? 0, LipSyncTests.worstLimit, "worst offset")
+    }
+
     /// Every name of the traversal corpus, sent as a client would (characters a URI cannot
     /// hold percent-encoded, the rest as they are), answers 404 — the same as a file that
     /// does not exist, so nothing is learnt — and the connection stays usable.
