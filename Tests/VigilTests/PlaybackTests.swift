@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import ServeWire
 import VigilKit
+import TestSeeds
 import XCTest
 
 /// RTSP playback of a recording (`PATH/playback`), end to end: the real composition root
@@ -214,6 +215,116 @@ final class PlaybackTests: XCTestCase {
         XCTAssertEqual(badStart.status.code, 400)
         let beforeAll = try await client.request("DESCRIBE", "\(url)?start=2001-01-01T00:00:00Z&end=2001-01-02T00:00:00Z")
         XCTAssertEqual(beforeAll.status.code, 404, "nothing recorded then")
+        await client.close()
+        try await group.shutdownGracefully()
+        try await fixture.stop()
+    }
+
+    /// Scale -1 steps back a GOP at a time, its decoded time codes falling; ONVIF replay
+    /// (Require: onvif-replay, Rate-Control: no, Frames: intra) carries each frame's
+    /// recording time in the 0xABAC extension and goes as fast as the client reads.
+    func testReverseAndONVIFReplay() async throws {
+        let (fixture, state) = try await Self.recordingFixture(seconds: 14, name: "playback-reverse")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = try await TestRTSPClient.connect(port: fixture.port, group: group)
+        let url = fixture.url("live/playback")
+        _ = try await client.request("DESCRIBE", url)
+        let setup = try await client.request("SETUP", "\(url)/trackID=0", headers: [("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")])
+        let session = try XCTUnwrap(setup.headers["Session"]?.split(separator: ";").first.map(String.init))
+
+        // Reverse from npt 12 at 1×: a key frame a second, each a second earlier.
+        let reverse = try await client.request("PLAY", "\(url)/", headers: [("Session", session), ("Range", "npt=12-"), ("Scale", "-1")])
+        XCTAssertEqual(reverse.status.code, 200)
+        XCTAssertEqual(reverse.headers["Scale"], "-1", "reverse applied")
+        try await Task.sleep(nanoseconds: 4_600_000_000)
+        let paused = try await client.request("PAUSE", "\(url)/", headers: [("Session", session)])
+        XCTAssertEqual(paused.status.code, 200)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        var depacketizer = H264Depacketizer()
+        var annexB = Data()
+        var stamps: [UInt32] = []
+        for frame in client.interleavedFrames where frame.channel == 0 {
+            let packet = try RTPPacket(parsing: frame.payload)
+            if let unit = try depacketizer.push(packet) {
+                stamps.append(packet.header.timestamp)
+                for nal in unit { annexB.append(contentsOf: [0, 0, 0, 1] + nal) }
+            }
+        }
+        let file = state.appendingPathComponent("reverse.264")
+        try annexB.write(to: file)
+        let decoded = try Tool.run("ffmpeg", ["-v", "error", "-f", "h264", "-i", file.path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        XCTAssertEqual(decoded.status, 0, decoded.stderr)
+        let size = Self.picture.width * Self.picture.height
+        let check = PictureCheck(settings: Self.picture)
+        // (Every other key frame is a white sync mark, which has no counter: nil.)
+        var counters: [UInt64?] = []
+        decoded.stdout.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var offset = 0
+            while offset + size <= bytes.count {
+                counters.append(check.counter(UnsafeBufferPointer(rebasing: bytes[offset..<(offset + size)])))
+                offset += size
+            }
+        }
+        XCTAssertGreaterThanOrEqual(counters.count, 4, "about one picture a second for 4.6 s: \(counters)")
+        XCTAssertEqual(counters.count, stamps.count, "every picture sent decodes")
+        let known = counters.enumerated().compactMap { index, counter in counter.map { (index, Int($0)) } }
+        XCTAssertGreaterThanOrEqual(known.count, 2, "\(counters)")
+        if let (firstIndex, firstCounter) = known.first {
+            for (index, counter) in known {
+                XCTAssertEqual(counter, firstCounter - (index - firstIndex) * Self.keyFrameInterval, "each picture one GOP earlier: \(counters)")
+            }
+        }
+        for (earlier, later) in zip(stamps, stamps.dropFirst()) {
+            XCTAssertEqual(Int32(bitPattern: later &- earlier), 90_000, "RTP time still rises, a second per step")
+        }
+
+        // ONVIF replay of 2 s–8 s of the recording by clock, as fast as it can go, key frames only.
+        let listing = try HTTPClient.get(try XCTUnwrap(fixture.httpPort), "/api/v1/recordings/live")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: listing.body) as? [String: Any])
+        let spanStart = try XCTUnwrap(ISO8601DateFormatter.fractional.date(from: try XCTUnwrap((json["spans"] as? [[String: Any]])?.first?["start"] as? String)))
+        let from = Int64((spanStart.timeIntervalSince1970 + 2.5) * 1000) * 1_000_000
+        let to = from + 6_000_000_000
+        let before = client.interleavedFrames.count
+        let started = Date()
+        let replay = try await client.request("PLAY", "\(url)/", headers: [
+            ("Session", session), ("Require", "onvif-replay"), ("Range", RTSPRange.clock(start: from, end: to).headerValue),
+            ("Rate-Control", "no"), ("Frames", "intra"), ("Scale", "1"),
+        ])
+        XCTAssertEqual(replay.status.code, 200)
+        let cseq = try XCTUnwrap(UInt8(exactly: (Int(try XCTUnwrap(replay.headers["CSeq"])) ?? 0) & 0xFF))
+        guard case .clock(let landed, _) = try RTSPRange.parse(try XCTUnwrap(replay.headers["Range"])) else { return XCTFail("clock answer") }
+        var ended: Date?
+        while Date().timeIntervalSince(started) < 6 {
+            if client.interleavedFrames.dropFirst(before).contains(where: { $0.channel == 1 && Self.isGoodbye($0.payload) }) {
+                ended = Date()
+                break
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        let took = try XCTUnwrap(ended, "the range's end comes with a BYE").timeIntervalSince(started)
+        XCTAssertLessThan(took, 2.5, "Rate-Control: no — 6 s of media in \(took) s")
+        var extensions: [ReplayExtension] = []
+        var previousTimestamp: UInt32?
+        for frame in client.interleavedFrames.dropFirst(before) where frame.channel == 0 {
+            let packet = try RTPPacket(parsing: frame.payload)
+            if packet.header.timestamp != previousTimestamp {
+                extensions.append(try XCTUnwrap(ReplayExtension(packet: frame.payload), "the extension on every frame's first packet"))
+                previousTimestamp = packet.header.timestamp
+            }
+        }
+        XCTAssertEqual(Double(extensions.count), 6, accuracy: 1, "Frames: intra — a key frame a second for 6 s")
+        XCTAssertTrue(extensions.allSatisfy(\.cleanPoint), "every frame a clean point")
+        XCTAssertTrue(extensions.first?.discontinuity ?? false, "D on the first frame after PLAY")
+        XCTAssertTrue(extensions.dropFirst().allSatisfy { !$0.discontinuity })
+        XCTAssertTrue(extensions.allSatisfy { $0.cseq == cseq }, "the PLAY's CSeq")
+        XCTAssertEqual(Double(try XCTUnwrap(extensions.first).ntp.unixNanoseconds) / 1e6, Double(landed) / 1e6, accuracy: 1,
+                       "the first frame's recording time is where the PLAY landed")
+        for (earlier, later) in zip(extensions, extensions.dropFirst()) {
+            XCTAssertEqual(Double(later.ntp.unixNanoseconds - earlier.ntp.unixNanoseconds) / 1e9, 1, accuracy: 0.002,
+                           "a second of recording between key frames")
+        }
         await client.close()
         try await group.shutdownGracefully()
         try await fixture.stop()

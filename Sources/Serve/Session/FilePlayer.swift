@@ -60,6 +60,22 @@ final class FilePlayer: SessionSource {
     private var timer: Scheduled<Void>?
     private var reportTimer: RepeatedTask?
     private var stopped = false
+    /// ONVIF replay: the CSeq byte its extension carries, and whether the next unit starts a
+    /// section (after a PLAY or a gap).
+    private var replay: UInt8?
+    private var sectionStarts: Set<Int> = []
+    /// ONVIF `Rate-Control: no`: as fast as the viewer takes it.
+    private var rateControl = true
+    /// Units sent per turn of the loop without rate control, so other viewers get their turn.
+    static let burst = 32
+    /// Reverse play: where the next step back starts, where the first landed (the mirror of
+    /// media time that paces and stamps it), and how far back it goes.
+    private var reverse = false
+    private var reverseCursor: Int64?
+    private var reverseOrigin: Int64 = 0
+    private var reverseFloor: Int64 = 0
+    /// Reverse steps a GOP at a time: only a jump longer than this between two is a gap.
+    static let reverseGapThreshold: Int64 = 10_000_000_000
 
     /// Read ahead at most this much media (times the scale), and at most this many units: what
     /// an idle (paused) player holds.
@@ -145,10 +161,19 @@ final class FilePlayer: SessionSource {
             return
         }
         let requestedScale = request.scale ?? 1
-        // Reverse play is not offered yet: answered with the scale applied, 1 (RFC 2326 §12.34
-        // lets the server choose).
-        scale = requestedScale > 0 ? min(max(requestedScale, Self.scales.lowerBound), Self.scales.upperBound) : 1
-        keyFramesOnly = scale > 2 || request.intraOnly
+        let magnitude = min(max(abs(requestedScale), Self.scales.lowerBound), Self.scales.upperBound)
+        // Reverse play sends the key frame of each GOP, newest first (a decoder needs nothing
+        // else to show them), at |scale| times the pace of the media it steps over.
+        reverse = requestedScale < 0
+        scale = magnitude
+        reverseFloor = reader.start
+        if reverse, case .npt(_, let end?)? = request.range { reverseFloor = reader.start + Self.nanoseconds(end) }
+        if reverse, case .clock(_, let end?)? = request.range { reverseFloor = end }
+        if reverse { stopAt = reader.end }
+        keyFramesOnly = scale > 2 || request.intraOnly || reverse
+        replay = request.onvifReplay ? request.cseq : nil
+        rateControl = request.rateControl || !request.onvifReplay
+        sectionStarts = Set(lanes.indices)
         withAudio = scale == 1 && !request.intraOnly
         let style = request.seekStyle ?? .randomAccessPoint
         halt()
@@ -166,7 +191,7 @@ final class FilePlayer: SessionSource {
             let range: RTSPRange = asClock
                 ? .clock(start: rangeStart, end: self.stopAt < self.reader.end ? self.stopAt : nil)
                 : .npt(start: Double(rangeStart - self.reader.start) / 1e9, end: Double(self.stopAt - self.reader.start) / 1e9)
-            respond(.success(PlayAnswer(range: range, scale: self.scale, speed: nil, rtpInfo: info)))
+            respond(.success(PlayAnswer(range: range, scale: self.reverse ? -self.scale : self.scale, speed: nil, rtpInfo: info)))
             self.start(session)
         }
         if let target {
@@ -256,10 +281,16 @@ final class FilePlayer: SessionSource {
         readInFlight = true
         positioned = true
         let cell = reader
-        let filter = UnitFilter(keyFramesOnly: keyFramesOnly, withAudio: withAudio, limit: stopAt)
+        let filter = UnitFilter(
+            keyFramesOnly: keyFramesOnly, withAudio: withAudio, limit: stopAt, reverse: reverse, floor: reverseFloor, origin: nil)
         let seekTarget = style == .next ? target + 1 : target
         pool.runIfActive(eventLoop: eventLoop) { () throws -> ReadAhead in
             try cell.withReader { reader in
+                if filter.reverse {
+                    var batch = try filter.readBackwards(from: reader, cursor: target, units: Self.readAheadUnits / 8)
+                    batch.landed = batch.units.first?.unit.instant.nanoseconds
+                    return batch
+                }
                 guard var landed = try reader.seek(to: seekTarget) else { return ReadAhead(units: [], atEnd: true, landed: nil) }
                 if style == .next, landed < target {
                     // The first key frame after the instant: read past the one before it.
@@ -277,6 +308,8 @@ final class FilePlayer: SessionSource {
             case .success(let batch):
                 self.queue = batch.units
                 self.readerAtEnd = batch.atEnd
+                self.reverseCursor = batch.cursor
+                if let first = batch.units.first, self.reverse { self.reverseOrigin = first.unit.instant.nanoseconds }
                 done(.success(batch.landed))
             case .failure(let error):
                 self.readerAtEnd = true
@@ -294,10 +327,18 @@ final class FilePlayer: SessionSource {
         readInFlight = true
         let generation = self.generation
         let cell = reader
-        let filter = UnitFilter(keyFramesOnly: keyFramesOnly, withAudio: withAudio, limit: stopAt)
+        let filter = UnitFilter(
+            keyFramesOnly: keyFramesOnly, withAudio: withAudio, limit: stopAt, reverse: reverse, floor: reverseFloor, origin: reverseOrigin)
         let span = Int64(Double(Self.readAhead) * max(1, scale))
+        let cursor = reverseCursor
         pool.runIfActive(eventLoop: eventLoop) { () throws -> ReadAhead in
-            try cell.withReader { try filter.read(from: $0, span: span, units: Self.readAheadUnits) }
+            try cell.withReader { reader in
+                if filter.reverse {
+                    guard let cursor else { return ReadAhead(units: [], atEnd: true, landed: nil) }
+                    return try filter.readBackwards(from: reader, cursor: cursor, units: Self.readAheadUnits / 8)
+                }
+                return try filter.read(from: reader, span: span, units: Self.readAheadUnits)
+            }
         }.whenComplete { [weak self] result in
             guard let self, generation == self.generation else { return }
             self.readInFlight = false
@@ -309,6 +350,7 @@ final class FilePlayer: SessionSource {
                 }
                 self.queue += batch.units
                 self.readerAtEnd = batch.atEnd
+                self.reverseCursor = batch.cursor
             case .failure(let error):
                 self.logger.warning("stored media could not be read; the presentation ends here", metadata: ["error": "\(error)"])
                 self.readerAtEnd = true
@@ -322,6 +364,8 @@ final class FilePlayer: SessionSource {
         var units: [StoredUnit]
         var atEnd: Bool
         var landed: Int64?
+        /// Reverse: where the next step back starts.
+        var cursor: Int64?
     }
 
     /// Which units a rate plays: key frames only above 2×, audio only at 1×.
@@ -329,6 +373,35 @@ final class FilePlayer: SessionSource {
         var keyFramesOnly: Bool
         var withAudio: Bool
         var limit: Int64
+        var reverse = false
+        var floor: Int64 = .min
+        /// Reverse: the first key frame's instant, the mirror of whose time paces and stamps
+        /// the rest (nil: the first read sets it).
+        var origin: Int64?
+
+        /// Key frames going back from `cursor`, one per GOP, each stamped on the mirrored
+        /// timeline (`2 × origin − instant`), which rises as the pictures go back.
+        func readBackwards(from reader: any StoredMediaReader, cursor: Int64, units: Int) throws -> ReadAhead {
+            var batch = ReadAhead(units: [], atEnd: false, landed: nil, cursor: cursor)
+            var origin = self.origin
+            var cursor = cursor
+            while batch.units.count < units {
+                guard cursor >= floor, let landed = try reader.seek(to: cursor), landed <= cursor, landed >= floor,
+                    let stored = try reader.next(), stored.unit.codec.isVideo, stored.unit.isKeyFrame
+                else {
+                    batch.atEnd = true
+                    batch.cursor = nil
+                    break
+                }
+                if origin == nil { origin = landed }
+                var mirrored = stored
+                mirrored.decodeInstant = 2 * origin! - landed
+                batch.units.append(mirrored)
+                cursor = landed - 1
+                batch.cursor = cursor
+            }
+            return batch
+        }
 
         func read(from reader: any StoredMediaReader, span: Int64, units: Int) throws -> ReadAhead {
             var batch = ReadAhead(units: [], atEnd: false, landed: nil)
@@ -370,26 +443,32 @@ final class FilePlayer: SessionSource {
             }
         }
         let now = NIODeadline.now()
+        var sent = 0
         var flushUDP = [false, false]
         var flushed: [ObjectIdentifier: any Channel] = [:]
         while head < queue.count {
             let stored = queue[head]
             // Sent when it must be decoded (a picture B-frames refer to goes before them).
             let instant = stored.decodeInstant
-            if stored.unit.instant.nanoseconds >= stopAt {
+            if !reverse && stored.unit.instant.nanoseconds >= stopAt {
                 head = queue.count
                 readerAtEnd = true
                 break
             }
-            if let last = lastSent, instant - last.instant > Self.gapThreshold {
+            if let last = lastSent, instant - last.instant > (reverse ? Self.reverseGapThreshold : Self.gapThreshold) {
                 // A gap in the recording: go on at once (the timestamps show the jump).
                 anchor = (max(now, last.due), instant)
             }
-            let due = self.due(instant)
+            let due = rateControl ? self.due(instant) : now
             if due > now + Self.sendSlack { break }
+            if !rateControl && sent >= Self.burst { break }
             head += 1
             lastSent = (instant, due)
-            send(stored, session: session, flushUDP: &flushUDP, channels: &flushed)
+            // ONVIF: E on the last unit before a gap, D on the first after one.
+            let next = head < queue.count ? queue[head].decodeInstant : nil
+            let endsSection = next.map { $0 - instant > (reverse ? Self.reverseGapThreshold : Self.gapThreshold) } ?? false
+            send(stored, session: session, flushUDP: &flushUDP, channels: &flushed, endsSection: endsSection)
+            sent += 1
         }
         for (position, needed) in flushUDP.enumerated() where needed { ports.pair(position: position)?.rtp.flush() }
         for channel in flushed.values { channel.flush() }
@@ -400,7 +479,8 @@ final class FilePlayer: SessionSource {
         let ahead = head < queue.count ? (queue.last!.decodeInstant - queue[head].decodeInstant) : 0
         if !readerAtEnd && ahead < Int64(Double(Self.readAhead) * max(1, scale)) / 2 { fetch() }
         if head < queue.count {
-            timer = eventLoop.scheduleTask(deadline: due(queue[head].decodeInstant)) { [weak self] in self?.pump() }
+            let next = rateControl ? due(queue[head].decodeInstant) : now
+            timer = eventLoop.scheduleTask(deadline: next) { [weak self] in self?.pump() }
         } else if readerAtEnd && !readInFlight {
             // The BYE follows once the last picture has had its time on screen: players stop
             // reading at a BYE, and one sent with the last packets cuts off what they still
@@ -409,11 +489,32 @@ final class FilePlayer: SessionSource {
         }
     }
 
-    private func send(_ stored: StoredUnit, session: RTSPSession, flushUDP: inout [Bool], channels: inout [ObjectIdentifier: any Channel]) {
+    private func send(
+        _ stored: StoredUnit, session: RTSPSession, flushUDP: inout [Bool], channels: inout [ObjectIdentifier: any Channel],
+        endsSection: Bool
+    ) {
         guard lanes.indices.contains(stored.track), let output = session.outputs[stored.track] else { return }
         var packets: [ByteBuffer] = []
-        let timestamp = lanes[stored.track].clock.timestamp(at: stored.unit.instant)
+        // Reverse: RTP time runs on the mirrored timeline, so it still rises as RTP wants.
+        let stamped = reverse ? MediaInstant(nanoseconds: stored.decodeInstant) : stored.unit.instant
+        let timestamp = lanes[stored.track].clock.timestamp(at: stamped)
         lanes[stored.track].packetizer.packetize(parts: stored.unit.parts, timestamp: timestamp, into: &packets)
+        if let cseq = replay, let first = packets.first {
+            // ONVIF §6.3: the extension on the first packet of every access unit, with the
+            // wall-clock time of the unit.
+            let ntp = reader.timeline == .wallClock
+                ? NTPTimestamp(unixNanoseconds: stored.unit.instant.nanoseconds)
+                : NTPTimestamp(unixNanoseconds: MediaClock.wallClockNanoseconds())
+            let isLast = packets.count == 1
+            let replayExtension = ReplayExtension(
+                ntp: ntp, cleanPoint: stored.unit.isKeyFrame, endOfSection: endsSection && isLast,
+                discontinuity: sectionStarts.contains(stored.track), cseq: cseq)
+            if let extended = replayExtension.inserted(into: first, headroom: InterleavedFrame.headerSize, allocator: ByteBufferAllocator()) {
+                packets[0] = extended
+            }
+            sectionStarts.remove(stored.track)
+            if endsSection { sectionStarts = Set(lanes.indices) }
+        }
         let octets = packets.reduce(0) { $0 + $1.readableBytes - RTPHeader.size }
         switch output.transport {
         case .udp(let address, _):

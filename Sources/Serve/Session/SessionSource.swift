@@ -64,6 +64,8 @@ struct PlayRequest {
     var rateControl = true
     /// ONVIF `Frames: intra`: key frames only.
     var intraOnly = false
+    /// The PLAY's CSeq, whose low byte ONVIF's replay extension carries.
+    var cseq: UInt8 = 0
 }
 
 /// The answer to a PLAY: the range it plays, the rate applied, and the first packet of each
