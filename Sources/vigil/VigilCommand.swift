@@ -68,6 +68,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Adaptive bitrate: follow the median viewer (default), the lowest one, or off (fixed rate).") var adaptive: String?
     @Option(help: "Record the stream into this directory (its index too), 10 min segments of 1 s parts.") var record: String?
     @Option(help: "Serve the media files in this directory at rtsp://HOST:PORT/vod/NAME.") var library: String?
+    @Option(help: "File viewers (recordings and library) at once; beyond, 503 (default 256).") var maxFileViewers: Int?
     @Option(help: "HTTP API address (default 127.0.0.1; overrides the file).") var httpHost: String?
     @Option(help: "HTTP API port (default 8080, 0 = any free port; overrides the file).") var httpPort: Int?
     @Flag(help: "No HTTP API.") var noHttp = false
@@ -87,7 +88,7 @@ struct Run: AsyncParsableCommand {
         note(rawVideoFormat, "--raw-video-format"); note(rawAudio, "--raw-audio"); note(rawAudioRate, "--raw-audio-rate")
         note(mtu, "--mtu"); note(multicastGroup, "--multicast-group"); note(multicastPort, "--multicast-port")
         note(multicastTTL, "--multicast-ttl"); note(rtcpProfile, "--rtcp-profile"); note(retransmission, "--retransmission")
-        note(codec, "--codec"); note(adaptive, "--adaptive"); note(record, "--record"); note(library, "--library")
+        note(codec, "--codec"); note(adaptive, "--adaptive"); note(record, "--record"); note(library, "--library"); note(maxFileViewers, "--max-file-viewers")
         if noAudio { given.append("--no-audio") }
         if noMulticast { given.append("--no-multicast") }
         return given
@@ -177,6 +178,7 @@ struct Run: AsyncParsableCommand {
         settings.audio.codec = audioCodec.flatMap(VigilSettings.Audio.Codec.init(rawValue:)) ?? .pcmu
         settings.mtu = mtu ?? 1400
         if let library { settings.library.paths = [library] }
+        if let maxFileViewers { settings.rtsp.maxFileViewers = max(1, maxFileViewers) }
         if let record {
             settings.streams[0].record.enabled = true
             settings.streams[0].record.path = record

@@ -519,7 +519,11 @@ final class FilePlayer: SessionSource {
         switch output.transport {
         case .udp(let address, _):
             guard let channel = ports.pair(position: stored.track)?.rtp else { return }
-            for packet in packets { channel.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil) }
+            if Self.usesUDPSegmentation && packets.count > 1 && output.udpSegmentation != .refused {
+                writeSegmented(packets, to: output, address: address, on: channel)
+            } else {
+                for packet in packets { channel.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil) }
+            }
             flushUDP[min(stored.track, flushUDP.count - 1)] = true
         case .interleaved(let connection, let rtpChannel, _):
             let channel = connection.channel
@@ -537,6 +541,35 @@ final class FilePlayer: SessionSource {
         }
         output.statistics.packetsSent += UInt64(packets.count)
         output.statistics.octetsSent += UInt64(octets)
+    }
+
+    static let usesUDPSegmentation = System.supportsUDPSegmentationOffload
+
+    /// A unit's equal-size packets as UDP GSO writes (one system call for a picture's FU-A
+    /// fragments), as the live hub sends them; the first to a viewer carries a promise that
+    /// tells whether its path takes them, and a refusal sends plain datagrams from then on.
+    private func writeSegmented(_ packets: [ByteBuffer], to output: TrackOutput, address: SocketAddress, on channel: any Channel) {
+        var batches: [DatagramBatch] = []
+        DatagramBatch.make(from: packets, allocator: channel.allocator, into: &batches)
+        for batch in batches {
+            guard let segmentSize = batch.segmentSize else {
+                channel.write(AddressedEnvelope(remoteAddress: address, data: batch.buffer), promise: nil)
+                continue
+            }
+            let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: segmentSize)
+            let envelope = AddressedEnvelope(remoteAddress: address, data: batch.buffer, metadata: metadata)
+            guard output.udpSegmentation == .unknown else {
+                channel.write(envelope, promise: nil)
+                continue
+            }
+            output.udpSegmentation = .probing
+            let promise = eventLoop.makePromise(of: Void.self)
+            let probed = NIOLoopBound(output, eventLoop: eventLoop)
+            promise.futureResult.whenComplete { result in
+                probed.value.udpSegmentation = (try? result.get()) != nil ? .works : .refused
+            }
+            channel.write(envelope, promise: promise)
+        }
     }
 
     /// The end of the presentation: RTCP BYE on every track (RFC 3550 §6.6), and the session
