@@ -24,7 +24,6 @@ public final class Vigil: @unchecked Sendable {
     let eventLoop: any EventLoop
     let anchor: WallClockAnchor
     let logger: Logger
-    let media: MediaService
     /// Sends READY/STATUS/WATCHDOG/STOPPING to systemd when `NOTIFY_SOCKET` is set.
     public let lifecycle: SystemdLifecycle
     /// The one access check, shared by the RTSP server and the HTTP API; a reload takes new
@@ -70,7 +69,6 @@ public final class Vigil: @unchecked Sendable {
         self.eventLoop = rtspServer.eventLoop
         self.anchor = anchor
         self.logger = logger
-        self.media = MediaService(logger: logger)
         self.lifecycle = SystemdLifecycle(notifier: notifier, logger: logger)
         // The HTTP API takes the RTSP listener's request_timeout as its header timeout.
         self.statusAPI = settings.http.enabled
@@ -78,7 +76,6 @@ public final class Vigil: @unchecked Sendable {
                 settings: settings.http, limits: .init(requestTimeout: settings.rtsp.requestTimeout),
                 eventLoopGroup: eventLoopGroup, access: access, logger: logger)
             : nil
-        media.vigil = self
         lifecycle.vigil = self
         statusAPI?.vigil = self
     }
@@ -113,7 +110,9 @@ public final class Vigil: @unchecked Sendable {
     public var services: [any Service] {
         var list: [any Service] = []
         if let tokenMaintenance { list.append(tokenMaintenance) }
-        list += [media, rtspServer]
+        // The media service is made here, from the finished Vigil, rather than set up on it
+        // after its init.
+        list += [MediaService(vigil: self), rtspServer]
         if let statusAPI { list.append(statusAPI) }
         list.append(lifecycle)
         return list
@@ -477,18 +476,15 @@ func buildFileStream(
 
 /// Starts every stream's pipeline, and at shutdown stops those running then (reloads may
 /// have replaced some in between).
-final class MediaService: Service, @unchecked Sendable {
-    weak var vigil: Vigil?
-    let logger: Logger
-
-    init(logger: Logger) { self.logger = logger }
+struct MediaService: Service {
+    let vigil: Vigil
 
     func run() async throws {
-        for stream in vigil?.streams ?? [] { stream.pipeline.start() }
+        for stream in vigil.streams { stream.pipeline.start() }
         try? await gracefulShutdown()
-        await vigil?.reloads.close()
-        for stream in vigil?.streams ?? [] { await stream.pipeline.stop() }
-        vigil?.recordings.stop()
+        await vigil.reloads.close()
+        for stream in vigil.streams { await stream.pipeline.stop() }
+        vigil.recordings.stop()
     }
 }
 

@@ -7,10 +7,10 @@ import MediaCore
 /// every viewer shares one channel (the hub) and joins at its next key frame.
 ///
 /// Instants are moved onto the media clock: the file's start is `base`, and each loop starts
-/// where the last one ended (base + the file's length), so RTP timestamps and sender reports
-/// run on without a jump. A unit that would start before the end of the track's previous one
-/// (audio a little longer than the video at the loop) is left out, so no track's time goes
-/// backwards.
+/// where the last one ended (when the longest track's last unit ends), so RTP timestamps and
+/// sender reports run on without a jump and audio keeps its place beside the video. A unit
+/// that would still start before the end of its track's previous one is left out, so no
+/// track's time goes backwards.
 final class FileLiveFeeder: Sendable {
     let name: String
     let loop: Bool
@@ -62,7 +62,9 @@ final class FileLiveFeeder: Sendable {
             }
             loops += 1
             guard loop else { break }
-            base += length
+            // The next loop starts when every track's last unit has ended (AAC audio runs a few
+            // milliseconds past the video): both tracks move together, nothing overlaps.
+            base = max(base + length, trackEnds.values.max() ?? base + length)
             logger.debug("virtual live: looped", metadata: ["file": "\(name)", "loops": "\(loops)"])
         }
     }

@@ -105,14 +105,7 @@ final class LibraryPlaybackTests: XCTestCase {
     /// `LipSyncTests` measures them.
     func testAnFFmpegMP4PlaysWithAudioInSync() async throws {
         let library = try makeLibrary()
-        let made = try Tool.run("ffmpeg", [
-            "-v", "error",
-            "-f", "lavfi", "-i", "nullsrc=s=320x240:r=30,format=gray,geq=lum='if(eq(mod(N\\,60)\\,0)\\,255\\,40)'",
-            "-f", "lavfi", "-i", "aevalsrc='if(lt(mod(t\\,2)\\,0.1)\\,0.8*sin(2*PI*1000*t)\\,0)':s=44100:c=mono",
-            "-t", "9", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "30", "-c:a", "aac",
-            library.appendingPathComponent("sync.mp4").path,
-        ])
-        XCTAssertEqual(made.status, 0, made.stderr)
+        try Self.makeSyncMP4(library.appendingPathComponent("sync.mp4"), seconds: 9)
         let fixture = try await fixture(library: library)
         let result = try Tool.run("ffmpeg", [
             "-nostdin", "-hide_banner", "-loglevel", "info", "-rtsp_transport", "tcp", "-i", fixture.url("vod/sync.mp4"),
@@ -128,6 +121,18 @@ final class LibraryPlaybackTests: XCTestCase {
         print("lip sync vod/sync.mp4: offsets (audio − video) ms = \(offsets.map { String(format: "%.2f", $0 * 1000) })")
         XCTAssertLessThanOrEqual(abs(sorted[sorted.count / 2]), LipSyncTests.medianLimit, "median offset")
         XCTAssertLessThanOrEqual(offsets.map(abs).max() ?? 0, LipSyncTests.worstLimit, "worst offset")
+    }
+
+    /// An MP4 by ffmpeg (libx264 with B-frames, AAC) of a white picture every 2 s (picture
+    /// 60n at 30 fps) with a 1 kHz beep starting with it, mid-grey between.
+    static func makeSyncMP4(_ url: URL, seconds: Int) throws {
+        let made = try Tool.run("ffmpeg", [
+            "-v", "error",
+            "-f", "lavfi", "-i", "nullsrc=s=320x240:r=30,format=gray,geq=lum='if(eq(mod(N\\,60)\\,0)\\,255\\,40)'",
+            "-f", "lavfi", "-i", "aevalsrc='if(lt(mod(t\\,2)\\,0.1)\\,0.8*sin(2*PI*1000*t)\\,0)':s=44100:c=mono",
+            "-t", "\(seconds)", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "30", "-c:a", "aac", url.path,
+        ])
+        XCTAssertEqual(made.status, 0, made.stderr)
     }
 
     /// Every name of the traversal corpus, sent as a client would (characters a URI cannot

@@ -91,6 +91,52 @@ final class PlaybackTests: XCTestCase {
         try await fixture.stop()
     }
 
+    /// GStreamer's rtspsrc seeks the recording with seek events: a key-unit seek to 5 s shows
+    /// the key frame at or before it first, an accurate one the picture at 5 s itself.
+    func testGStreamerSeeksByKeyFrameAndAccurately() async throws {
+        let (fixture, state) = try await Self.recordingFixture(seconds: 14, name: "playback-gst")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let url = fixture.url("live/playback")
+        let first = try XCTUnwrap(try Self.decodedIndices(url, frames: 5).first, "the first recorded picture")
+        let expected = first + 150
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Scripts/testkit/gst_seek.py").path
+        for mode in ["key", "accurate"] {
+            let out = state.appendingPathComponent("gst-\(mode).gray").path
+            let result = try Tool.run("/usr/bin/python3", [script, url, "5", mode, out], timeout: 60)
+            XCTAssertEqual(result.status, 0, "gst_seek.py \(mode): \(result.stderr.suffix(600))")
+            let data = try Data(contentsOf: URL(fileURLWithPath: out))
+            let shown = try XCTUnwrap(Self.indices(data).first, "\(mode): pictures after the seek")
+            if mode == "key" {
+                XCTAssertLessThanOrEqual(shown, expected, "key-unit seek lands at or before 5 s")
+                XCTAssertGreaterThan(shown + UInt64(Self.keyFrameInterval), expected, "within one GOP")
+                XCTAssertEqual((shown - first) % UInt64(Self.keyFrameInterval), 0, "on a key frame")
+            } else {
+                XCTAssertEqual(Double(shown), Double(expected), accuracy: 1, "accurate seek: the picture at 5 s (\(result.text))")
+            }
+        }
+        try await fixture.stop()
+    }
+
+    /// Picture indices of consecutive raw gray pictures, white sync marks counted between
+    /// their neighbours.
+    static func indices(_ data: Data) -> [UInt64] {
+        let size = picture.width * picture.height
+        let check = PictureCheck(settings: picture)
+        var counters: [UInt64?] = []
+        data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var offset = 0
+            while offset + size <= bytes.count {
+                counters.append(check.counter(UnsafeBufferPointer(rebasing: bytes[offset..<(offset + size)])))
+                offset += size
+            }
+        }
+        guard let known = counters.firstIndex(where: { $0 != nil }) else { return [] }
+        let base = Int64(counters[known]!) - Int64(known)
+        return counters.indices.map { UInt64(max(0, base + Int64($0))) }
+    }
+
     /// The RTSP exchange itself: DESCRIBE's range, RTP-Info that names the first packet, Range
     /// and clock answers, PAUSE and resume where it stopped, Scale 2, the BYE at the end, and
     /// the refusals.

@@ -96,4 +96,32 @@ final class VirtualLiveTests: XCTestCase {
         try await group.shutdownGracefully()
         try await fixture.stop()
     }
+
+    /// An MP4 with audio looped as a live channel: the sync marks of every loop line up at
+    /// the receiver, the ones right after the loop boundary too (5 s file: marks at 0, 2, 4 s
+    /// of each loop, so at 5, 7, 9 and 10 s of the channel).
+    func testAVirtualLiveMP4KeepsLipSyncAcrossTheLoop() async throws {
+        let library = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-virtual-av-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: library, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: library) }
+        try LibraryPlaybackTests.makeSyncMP4(library.appendingPathComponent("sync.mp4"), seconds: 5)
+        var settings = VigilFixture.smallSettings()
+        settings.library.paths = [library.path]
+        settings.streams[0].videoSource = .file(name: "sync.mp4", loop: true)
+        let fixture = try await VigilFixture(settings: settings)
+        let result = try Tool.run("ffmpeg", [
+            "-nostdin", "-hide_banner", "-loglevel", "info", "-rtsp_transport", "tcp", "-t", "12", "-i", fixture.url,
+            "-map", "0:v:0", "-vf", "showinfo", "-f", "null", "-",
+            "-map", "0:a:0", "-af", "silencedetect=n=-20dB:d=0.05", "-f", "null", "-",
+        ], timeout: 40)
+        try await fixture.stop()
+        XCTAssertEqual(result.status, 0, String(result.stderr.suffix(1500)))
+        let offsets = LipSyncTests.offsets(ffmpegLog: result.stderr)
+        XCTAssertGreaterThanOrEqual(offsets.count, 4, "marks on both sides of loop boundaries: \(result.stderr.suffix(1500))")
+        guard !offsets.isEmpty else { return }
+        let sorted = offsets.sorted()
+        print("lip sync virtual live: offsets (audio − video) ms = \(offsets.map { String(format: "%.2f", $0 * 1000) })")
+        XCTAssertLessThanOrEqual(abs(sorted[sorted.count / 2]), LipSyncTests.medianLimit, "median offset")
+        XCTAssertLessThanOrEqual(offsets.map(abs).max() ?? 0, LipSyncTests.worstLimit, "worst offset")
+    }
 }
