@@ -24,6 +24,8 @@ final class PlaybackHeadersTests: XCTestCase {
             ("clock=19961108T142300Z-19961108T143520Z", .clock(start: 847_462_980 * Self.second, end: 847_463_720 * Self.second)),
             ("clock=20261201T030000Z-", .clock(start: 1_796_094_000 * Self.second, end: nil)),
             ("clock=20000229T235959.25Z-", .clock(start: 951_868_799 * Self.second + 250_000_000, end: nil)),
+            // GStreamer's ONVIF mode: npt 0–18 s as clock time from NTP's epoch (1900).
+            ("clock=19000101T000000Z-19000101T000018Z", .clock(start: RTSPRange.ntpEpoch, end: RTSPRange.ntpEpoch + 18 * Self.second)),
             // A time= parameter (RFC 2326 §12.29) is read past, and spaces around the dash.
             ("npt=10-;time=19970123T153600Z", .npt(start: 10, end: nil)),
             (" npt = 1.5 - 2 ", .npt(start: 1.5, end: 2)),

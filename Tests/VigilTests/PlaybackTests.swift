@@ -115,6 +115,13 @@ final class PlaybackTests: XCTestCase {
                 XCTAssertEqual(Double(shown), Double(expected), accuracy: 1, "accurate seek: the picture at 5 s (\(result.text))")
             }
         }
+        // ONVIF mode: rtspsrc sends Require: onvif-replay and clock ranges mapped through the
+        // SDP's a=range:clock, and reads the replay extension; it plays the recording.
+        let onvif = try Tool.run("gst-launch-1.0", [
+            "-q", "rtspsrc", "location=\(url)", "onvif-mode=true", "protocols=tcp", "!", "rtph264depay", "!", "h264parse", "!",
+            "avdec_h264", "!", "fakesink", "num-buffers=60", "sync=false",
+        ], timeout: 40)
+        XCTAssertEqual(onvif.status, 0, "rtspsrc onvif-mode=true plays 60 pictures: \(onvif.stderr.suffix(600))")
         try await fixture.stop()
     }
 

@@ -139,6 +139,7 @@ final class FilePlayer: SessionSource {
         // Where to go: nil resumes where the last PLAY left off (RFC 7826 §13.4.1).
         var target: Int64?
         var asClock = false
+        var clockFromNTPEpoch = false
         stopAt = reader.end
         switch request.range {
         case nil, .npt(start: nil, _)?:
@@ -147,6 +148,13 @@ final class FilePlayer: SessionSource {
         case .npt(let start?, let end)?:
             target = reader.start + Self.nanoseconds(start)
             if let end { stopAt = min(reader.end, reader.start + Self.nanoseconds(end)) }
+        case .clock(let start, let end)? where start < 0:
+            // Before 1970: time from NTP's epoch standing for npt, as GStreamer's ONVIF mode
+            // writes it for a presentation announced in npt. Answered the same way.
+            target = reader.start + (start - RTSPRange.ntpEpoch)
+            if let end { stopAt = min(reader.end, reader.start + (end - RTSPRange.ntpEpoch)) }
+            asClock = true
+            clockFromNTPEpoch = true
         case .clock(let start, let end)?:
             guard reader.timeline == .wallClock else {
                 respond(.failure(.invalidRange("clock= on media that has no wall clock; use npt=")))
@@ -188,8 +196,9 @@ final class FilePlayer: SessionSource {
                     url: "\(request.baseURL)\(Track.control(index))", sequence: self.lanes[index].packetizer.nextSequenceNumber,
                     timestamp: self.lanes[index].clock.timestamp(at: MediaInstant(nanoseconds: rangeStart)))
             }
+            let shift = clockFromNTPEpoch ? RTSPRange.ntpEpoch - self.reader.start : 0
             let range: RTSPRange = asClock
-                ? .clock(start: rangeStart, end: self.stopAt < self.reader.end ? self.stopAt : nil)
+                ? .clock(start: rangeStart + shift, end: self.stopAt < self.reader.end ? self.stopAt + shift : nil)
                 : .npt(start: Double(rangeStart - self.reader.start) / 1e9, end: Double(self.stopAt - self.reader.start) / 1e9)
             respond(.success(PlayAnswer(range: range, scale: self.reverse ? -self.scale : self.scale, speed: nil, rtpInfo: info)))
             self.start(session)

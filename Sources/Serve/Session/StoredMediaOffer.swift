@@ -158,10 +158,13 @@ final class StoredMediaOffer: MediaOffer {
             case .success(let cell):
                 let tracks = FilePlayer.trackConfigurations(cell.tracks)
                 let duration = Double(cell.end - cell.start) / 1e9
+                // In npt, which every client reads for the length (ffmpeg, GStreamer). GStreamer's
+                // ONVIF mode then maps npt onto clock time from 1900, which the player takes.
+                let range = RTSPRange.npt(start: 0, end: duration)
                 let sdp = StreamHub.sessionDescription(
                     tracks: tracks, name: "Vigil \(path)", sessionID: UInt64(cell.start & 0x7FFF_FFFF_FFFF_FFFF),
                     serverAddress: serverAddress, clientTakesAVPF: clientTakesAVPF, type: "recvonly",
-                    range: RTSPRange.npt(start: 0, end: duration).headerValue)
+                    range: range.headerValue)
                 respond(.success(sdp))
             case .failure(let error):
                 respond(.failure(Self.serveError(error, path: "/" + path)))

@@ -26,6 +26,8 @@ public enum RTSPRange: Hashable, Sendable {
 
     /// Longest value read: a Range is a few dozen characters.
     static let maximumLength = 256
+    /// 1900-01-01T00:00:00Z, NTP's epoch, in nanoseconds since 1970.
+    public static let ntpEpoch: Int64 = -2_208_988_800 * 1_000_000_000
     /// Far enough for any recording (a century of seconds) and exact in a Double.
     static let maximumSeconds = 3_155_760_000.0
 
@@ -127,7 +129,8 @@ public enum RTSPRange: Hashable, Sendable {
     }
 
     /// `YYYYMMDDThhmmss[.fraction]Z` → nanoseconds since 1970 (proleptic Gregorian, UTC).
-    /// Years up to 2261: nanoseconds since 1970 overflow an Int64 in April 2262.
+    /// Years 1900 to 2261: nanoseconds since 1970 overflow an Int64 in April 2262; before 1970
+    /// they are negative (ONVIF clients write npt as clock time from 1900, NTP's epoch).
     static func utcNanoseconds(_ text: Substring) -> Int64? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 16, bytes.count <= 40, bytes[8] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z") else { return nil }
@@ -141,7 +144,7 @@ public enum RTSPRange: Hashable, Sendable {
         }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
             let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
-            (1970...2261).contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+            (1900...2261).contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
             hour < 24, minute < 60, second < 61
         else { return nil }
         var nanoseconds: Int64 = 0
