@@ -76,8 +76,6 @@ public final class Vigil: @unchecked Sendable {
                 settings: settings.http, limits: .init(requestTimeout: settings.rtsp.requestTimeout),
                 eventLoopGroup: eventLoopGroup, access: access, logger: logger)
             : nil
-        lifecycle.vigil = self
-        statusAPI?.vigil = self
     }
 
     /// The settings in force (after the last successful reload).
@@ -110,11 +108,11 @@ public final class Vigil: @unchecked Sendable {
     public var services: [any Service] {
         var list: [any Service] = []
         if let tokenMaintenance { list.append(tokenMaintenance) }
-        // The media service is made here, from the finished Vigil, rather than set up on it
-        // after its init.
+        // The services that need the whole daemon are made here, from the finished Vigil,
+        // rather than pointed at it after its init.
         list += [MediaService(vigil: self), rtspServer]
-        if let statusAPI { list.append(statusAPI) }
-        list.append(lifecycle)
+        if let statusAPI { list.append(StatusService(api: statusAPI, vigil: self)) }
+        list.append(LifecycleService(lifecycle: lifecycle, vigil: self))
         return list
     }
 
@@ -472,6 +470,20 @@ func buildFileStream(
         videoQueue: BoundedQueue(capacity: 1), audioQueue: BoundedQueue(capacity: 1), startSources: {}, stopSources: {},
         encodedVideo: settings.video, logger: logger)
     return VigilStream(settings: settings, mtu: mtu, hub: hub, pipeline: pipeline, camera: nil, microphone: nil)
+}
+
+/// The HTTP API of `vigil`, as a service.
+struct StatusService: Service {
+    let api: StatusAPI
+    let vigil: Vigil
+    func run() async throws { try await api.run(for: vigil) }
+}
+
+/// systemd's view of `vigil`, as a service (the last one, so it stops first).
+struct LifecycleService: Service {
+    let lifecycle: SystemdLifecycle
+    let vigil: Vigil
+    func run() async throws { try await lifecycle.run(for: vigil) }
 }
 
 /// Starts every stream's pipeline, and at shutdown stops those running then (reloads may

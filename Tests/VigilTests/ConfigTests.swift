@@ -197,7 +197,7 @@ final class ConfigTests: XCTestCase {
             ("odd width", "[[stream]]\n[stream.video]\nwidth = 641", 3, "stream.video.width", "must be even (4:2:0 pictures), got 641"),
             ("fps", "[[stream]]\n[stream.video]\nfps = 0", 3, "stream.video.fps", "must be 1...120, got 0"),
             ("source", "[[stream]]\n[stream.video]\nsource = \"webcam\"", 3, "stream.video.source",
-             "must be one of \"synthetic\", \"camera\", \"raw\", got \"webcam\""),
+             "must be one of \"synthetic\", \"camera\", \"raw\", \"file\", got \"webcam\""),
             ("codec other", "[[stream]]\n[stream.video]\ncodec = \"vp8\"", 3, "stream.video.codec",
              "must be one of \"h264\", \"h263\" (= \"h263-1998\"), \"h263-2000\", \"h263-rfc2190\", got \"vp8\""),
             ("adaptive policy", "[[stream]]\n[stream.video]\nadaptive_policy = \"best\"", 3, "stream.video.adaptive_policy",

@@ -17,9 +17,9 @@ extension StatusAPI {
     /// Bytes read from the files per write to the client.
     static let clipChunkBytes = 256 * 1024
 
-    func addRecordingRoutes(to router: Router<StatusRequestContext>) {
-        router.get("api/v1/recordings/**") { [weak self] request, context -> Response in
-            guard let self, let vigil = self.vigil else { return Response(status: .serviceUnavailable) }
+    func addRecordingRoutes(to router: Router<StatusRequestContext>, vigil: Vigil) {
+        router.get("api/v1/recordings/**") { [weak self, weak vigil] request, context -> Response in
+            guard let self, let vigil else { return Response(status: .serviceUnavailable) }
             var parts = context.parameters.getCatchAll().map(String.init)
             let wantsClip = parts.last == "clip.mp4"
             if wantsClip { parts.removeLast() }

@@ -15,23 +15,23 @@ import Tokens
 /// - `GET /api/v1/tokens`: every stored token (JSON), `admin` only.
 /// - `DELETE /api/v1/tokens/{token}`: revokes one, `admin` only; 204, or 404 for no such token.
 extension StatusAPI {
-    func addTokenRoutes(to router: Router<StatusRequestContext>) {
-        router.get("gettoken") { [weak self] request, context -> Response in
-            guard let self, let vigil = self.vigil else { return Response(status: .serviceUnavailable) }
+    func addTokenRoutes(to router: Router<StatusRequestContext>, vigil: Vigil) {
+        router.get("gettoken") { [weak self, weak vigil] request, context -> Response in
+            guard let self, let vigil else { return Response(status: .serviceUnavailable) }
             return try await self.getToken(request, context: context, vigil: vigil)
         }
         let admin = router.group("api/v1/tokens")
             .add(middleware: HTTPAccessMiddleware(policy: access, permission: .admin, path: "tokens", logger: logger))
-        admin.get { [weak self] _, _ -> Response in
-            guard let vigil = self?.vigil else { return Response(status: .serviceUnavailable) }
+        admin.get { [weak vigil] _, _ -> Response in
+            guard let vigil else { return Response(status: .serviceUnavailable) }
             guard let store = vigil.tokens else { return Self.tokensOff }
             let list = try await store.list(now: vigil.accessClock.wallClockNow()).map(TokenListEntry.init)
             return Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try TokenListEntry.encoder().encode(TokenList(tokens: list)))))
         }
-        admin.delete(":token") { [weak self] _, context -> Response in
-            guard let vigil = self?.vigil else { return Response(status: .serviceUnavailable) }
+        admin.delete(":token") { [weak self, weak vigil] _, context -> Response in
+            guard let vigil else { return Response(status: .serviceUnavailable) }
             guard let store = vigil.tokens else { return Self.tokensOff }
             let token = context.parameters.get("token") ?? ""
             guard try await store.revoke(token: token) else { return Self.text(.notFound, "no such token\n") }

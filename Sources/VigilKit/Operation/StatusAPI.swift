@@ -26,7 +26,7 @@ import ServiceLifecycle
 ///   503 (Hummingbird has no hook to answer them; this is the gap);
 /// - `AcceptThrottle` on the listener, because Hummingbird's listener spins on EMFILE
 ///   like any NIO listener (see there).
-public final class StatusAPI: Service, @unchecked Sendable {
+public final class StatusAPI: Sendable {
     /// The API's limits; `requestTimeout` is the RTSP listener's `request_timeout`.
     public struct Limits: Sendable, Hashable {
         public var requestTimeout: TimeAmount
@@ -48,7 +48,6 @@ public final class StatusAPI: Service, @unchecked Sendable {
         }
     }
 
-    weak var vigil: Vigil?
     let settings: VigilSettings.HTTP
     /// The access check; the status routes ask it only off loopback (see `run`).
     let access: AccessPolicy
@@ -89,7 +88,9 @@ public final class StatusAPI: Service, @unchecked Sendable {
         try await bound.futureResult.get()
     }
 
-    public func run() async throws {
+    /// Serves (as the service `services` makes of it) the API of the daemon `vigil` until
+    /// shutdown. The routes hold it weakly: a request after it is gone gets 503.
+    func run(for vigil: Vigil) async throws {
         let router = Router(context: StatusRequestContext.self)
         // On loopback only this box reaches the API (`vigil status`, a local scraper); anywhere
         // else it needs the `api` permission (buildVigil refused to start if nobody has it).
@@ -100,22 +101,22 @@ public final class StatusAPI: Service, @unchecked Sendable {
             status.add(middleware: HTTPAccessMiddleware(policy: access, permission: .api, path: "status", logger: logger))
             metrics.add(middleware: HTTPAccessMiddleware(policy: access, permission: .api, path: "metrics", logger: logger))
         }
-        status.get { [weak self] _, _ -> Response in
-            guard let vigil = self?.vigil else { return Response(status: .serviceUnavailable) }
+        status.get { [weak vigil] _, _ -> Response in
+            guard let vigil else { return Response(status: .serviceUnavailable) }
             let data = try VigilStatus.encoder().encode(try await vigil.status())
             return Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        metrics.get { [weak self] _, _ -> Response in
-            guard let vigil = self?.vigil else { return Response(status: .serviceUnavailable) }
+        metrics.get { [weak vigil] _, _ -> Response in
+            guard let vigil else { return Response(status: .serviceUnavailable) }
             let text = PrometheusText.render(try await vigil.status())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        addTokenRoutes(to: router)
-        addRecordingRoutes(to: router)
+        addTokenRoutes(to: router, vigil: vigil)
+        addRecordingRoutes(to: router, vigil: vigil)
         let limits = self.limits
         let logger = self.logger
         let app = Application(

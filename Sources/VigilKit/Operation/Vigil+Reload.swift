@@ -202,7 +202,7 @@ extension Vigil {
             logger.notice("reload skipped: shutting down")
             result = .failure(ConfigError(path: path, problems: [.init(line: nil, key: "", message: "shutting down")]))
         }
-        await lifecycle.reloaded()
+        await lifecycle.reloaded(self)
         return result
     }
 }

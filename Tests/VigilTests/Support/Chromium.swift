@@ -66,22 +66,33 @@ enum Chromium {
     }
 }
 
-/// GStreamer decoding a file to the end (`uridecodebin`), counting the decoded buffers of
-/// each kind as its fake sinks see them.
+/// GStreamer decoding a file to the end (`uridecodebin`): the pictures it decoded, counted
+/// by the bytes of raw 8-bit gray pictures its file sink wrote (the picture size from
+/// ffprobe), and the audio samples, by the bytes of raw 16-bit mono. (Counting fakesink's
+/// `last-message` notifications lost some under load: they are a property, not a log.)
 enum GStreamerDecode {
     static func buffers(_ path: String) throws -> (video: Int, audio: Int, status: Int32) {
+        let probe = try runProcess("ffprobe", [
+            "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path,
+        ])
+        let size = String(decoding: probe.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(separator: ",").compactMap { Int($0) }
+        guard size.count == 2 else { return (0, 0, probe.status == 0 ? -1 : probe.status) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-gst-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let video = directory.appendingPathComponent("video.gray").path
+        let audio = directory.appendingPathComponent("audio.s16").path
         let result = try runProcess("gst-launch-1.0", [
-            "-v", "uridecodebin", "uri=file://\(path)", "name=d",
-            "d.", "!", "queue", "!", "videoconvert", "!", "fakesink", "name=video", "silent=false", "sync=false",
-            "d.", "!", "queue", "!", "audioconvert", "!", "fakesink", "name=audio", "silent=false", "sync=false",
+            "-q", "uridecodebin", "uri=file://\(path)", "name=d",
+            "d.", "!", "queue", "!", "videoconvert", "!", "video/x-raw,format=GRAY8", "!", "filesink", "location=\(video)", "sync=false",
+            "d.", "!", "queue", "!", "audioconvert", "!", "audio/x-raw,format=S16LE,channels=1", "!", "filesink", "location=\(audio)",
+            "sync=false",
         ], timeout: 60)
-        // `-v` prints each buffer's last-message, sometimes twice: count distinct timestamps.
-        let text = String(decoding: result.stdout, as: UTF8.self)
-        func count(_ sink: String) -> Int {
-            Set(text.split(separator: "\n").filter { $0.contains("chain") && $0.contains("(\(sink):sink)") }.compactMap { line in
-                line.range(of: "pts: ").map { line[$0.upperBound...].prefix { $0 != "," } }
-            }).count
-        }
-        return (count("video"), count("audio"), result.status)
+        // GRAY8 rows are padded to 4 bytes.
+        let picture = (size[0] + 3) / 4 * 4 * size[1]
+        let videoBytes = (try? FileManager.default.attributesOfItem(atPath: video)[.size] as? Int) ?? 0
+        let audioBytes = (try? FileManager.default.attributesOfItem(atPath: audio)[.size] as? Int) ?? 0
+        return (videoBytes / max(1, picture), audioBytes / 2, result.status)
     }
 }
