@@ -304,6 +304,17 @@ public enum FragmentedMP4 {
         return buffer
     }
 
+    /// The NAL units of an H.264 sample (`avcSample`'s inverse); a length that runs past the
+    /// sample ends the list there.
+    public static func nalUnits(inAVCSample sample: ByteBuffer) -> [[UInt8]] {
+        var buffer = sample
+        var units: [[UInt8]] = []
+        while let length = buffer.readInteger(as: UInt32.self), length > 0, let nal = buffer.readBytes(length: Int(length)) {
+            units.append(nal)
+        }
+        return units
+    }
+
     /// An H.264 sample: each NAL unit (no start code) behind its 4-byte length.
     public static func avcSample(nalUnits: [[UInt8]]) -> ByteBuffer {
         var buffer = ByteBuffer()

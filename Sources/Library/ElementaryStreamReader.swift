@@ -73,6 +73,7 @@ public final class ElementaryStreamReader: StoredMediaReader {
         // Units (NAL units or pictures) become pictures.
         var pictures: [Picture] = []
         var sps: [UInt8]?
+        var parsedSPS: H264SequenceParameters?
         var pps: [UInt8]?
         var rate: Double?
         var width = 0
@@ -96,16 +97,17 @@ public final class ElementaryStreamReader: StoredMediaReader {
                 }
                 if type == 7, sps == nil, let bytes = Self.read(fd, at: unit.offset, length: min(unit.size, 1024)) {
                     sps = bytes
-                    rate = H264SequenceParameters(bytes)?.frameRate
-                    if let parsed = H264SequenceParameters(bytes) { (width, height) = (parsed.width, parsed.height) }
+                    parsedSPS = H264SequenceParameters(bytes)
+                    rate = parsedSPS?.frameRate
+                    if let parsedSPS { (width, height) = (parsedSPS.width, parsedSPS.height) }
                 }
                 if type == 8, pps == nil, let bytes = Self.read(fd, at: unit.offset, length: min(unit.size, 1024)) { pps = bytes }
                 // The picture spans its NAL units with their start codes; the reader splits it.
                 if current == nil {
                     current = Picture(offset: unit.startCodeOffset, size: 0, isKeyFrame: false)
                 }
-                if isSlice && !currentHasSlice, let sps, let parsed = H264SequenceParameters(sps) {
-                    current!.orderLSB = parsed.pictureOrderCountLSB(slice: header)
+                if isSlice && !currentHasSlice, let parsedSPS {
+                    current!.orderLSB = parsedSPS.pictureOrderCountLSB(slice: header)
                     current!.isReference = first & 0x60 != 0
                 }
                 current!.size = unit.offset + unit.size - current!.offset
@@ -126,8 +128,8 @@ public final class ElementaryStreamReader: StoredMediaReader {
         }
         // From the first key frame: what comes before it cannot be decoded.
         if let firstKey = pictures.firstIndex(where: \.isKeyFrame) { pictures.removeFirst(firstKey) } else { pictures = [] }
-        if kind == .h264, let sps, let parsed = H264SequenceParameters(sps) {
-            Self.order(&pictures, lsbBits: parsed.log2MaxPictureOrderCountLSB)
+        if kind == .h264, let parsedSPS {
+            Self.order(&pictures, lsbBits: parsedSPS.log2MaxPictureOrderCountLSB)
         } else {
             for index in pictures.indices { pictures[index].presentation = index }
         }
@@ -218,19 +220,10 @@ public final class ElementaryStreamReader: StoredMediaReader {
         let instant = MediaInstant(nanoseconds: self.instant(of: shown))
         switch kind {
         case .h264:
-            var parts = StartCodeScan.split(bytes)
-            var parameters: CodecParameters?
-            if picture.isKeyFrame {
-                if !parts.contains(where: { $0.first.map { $0 & 0x1F == 7 } ?? false }) { parts.insert(contentsOf: parameterSets, at: 0) }
-                parameters = tracks[0].parameters
-            }
-            // Access unit delimiters and filler mean nothing on RTP (RFC 6184 §5.3 leaves them out).
-            parts.removeAll { $0.isEmpty || $0[0] & 0x1F == 9 || $0[0] & 0x1F == 12 }
-            return StoredUnit(
-                track: 0,
-                unit: EncodedUnit(
-                    codec: .h264, parts: parts, instant: instant, isKeyFrame: picture.isKeyFrame, duration: duration, parameters: parameters),
-                decodeInstant: self.instant(of: index))
+            let unit = EncodedUnit.storedH264(
+                nalUnits: StartCodeScan.split(bytes), instant: instant, isKeyFrame: picture.isKeyFrame, duration: duration,
+                parameterSets: parameterSets.count == 2 ? (parameterSets[0], parameterSets[1]) : nil)
+            return StoredUnit(track: 0, unit: unit, decodeInstant: self.instant(of: index))
         case .h263:
             return StoredUnit(track: 0, unit: EncodedUnit(
                 codec: .h263, parts: [bytes], instant: instant, isKeyFrame: picture.isKeyFrame, duration: duration,

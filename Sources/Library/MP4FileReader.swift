@@ -212,25 +212,10 @@ public final class MP4FileReader: StoredMediaReader {
                     unit: EncodedUnit(codec: codec, parts: [bytes], instant: instant, isKeyFrame: true, sampleCount: sample.ticks, duration: duration),
                     decodeInstant: sample.decodeInstant)
             }
-            var parts: [[UInt8]] = []
-            var at = 0
-            while at + 4 <= bytes.count {
-                let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
-                at += 4
-                guard length > 0, at + length <= bytes.count else { break }
-                parts.append(Array(bytes[at..<(at + length)]))
-                at += length
-            }
-            var parameters: CodecParameters?
-            if sample.isSync, parameterSets.count == 2 {
-                if !parts.contains(where: { $0[0] & 0x1F == 7 }) { parts.insert(contentsOf: parameterSets, at: 0) }
-                parameters = .h264(sps: parameterSets[0], pps: parameterSets[1])
-            }
-            parts.removeAll { $0[0] & 0x1F == 9 || $0[0] & 0x1F == 12 }
-            return StoredUnit(
-                track: sample.track,
-                unit: EncodedUnit(codec: .h264, parts: parts, instant: instant, isKeyFrame: sample.isSync, duration: duration, parameters: parameters),
-                decodeInstant: sample.decodeInstant)
+            let unit = EncodedUnit.storedH264(
+                nalUnits: FragmentedMP4.nalUnits(inAVCSample: ByteBuffer(bytes: bytes)), instant: instant, isKeyFrame: sample.isSync,
+                duration: duration, parameterSets: parameterSets.count == 2 ? (parameterSets[0], parameterSets[1]) : nil)
+            return StoredUnit(track: sample.track, unit: unit, decodeInstant: sample.decodeInstant)
         }
         return nil
     }

@@ -58,3 +58,21 @@ public enum StoredTimeline: Sendable, Hashable {
     /// Nanoseconds from the start of a file.
     case mediaTime
 }
+
+extension EncodedUnit {
+    /// An H.264 picture read back from storage, as every reader of stored media hands it on:
+    /// a key frame carries `parameterSets` (SPS, PPS) in-band first, unless it has its own,
+    /// and as its parameters, so a decoder can start at any key frame; access unit delimiters
+    /// and filler data (types 9, 12), which mean nothing on RTP (RFC 6184 §5.3), are left out.
+    public static func storedH264(
+        nalUnits: [[UInt8]], instant: MediaInstant, isKeyFrame: Bool, duration: MediaDuration, parameterSets: (sps: [UInt8], pps: [UInt8])?
+    ) -> EncodedUnit {
+        var parts = nalUnits.filter { !$0.isEmpty && $0[0] & 0x1F != 9 && $0[0] & 0x1F != 12 }
+        var parameters: CodecParameters?
+        if isKeyFrame, let parameterSets {
+            if !parts.contains(where: { $0[0] & 0x1F == 7 }) { parts.insert(contentsOf: [parameterSets.sps, parameterSets.pps], at: 0) }
+            parameters = .h264(sps: parameterSets.sps, pps: parameterSets.pps)
+        }
+        return EncodedUnit(codec: .h264, parts: parts, instant: instant, isKeyFrame: isKeyFrame, duration: duration, parameters: parameters)
+    }
+}

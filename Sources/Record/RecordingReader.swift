@@ -168,19 +168,9 @@ public final class RecordingReader: StoredMediaReader {
                 codec: codec, parts: [Array(bytes.readableBytesView)], instant: instant, isKeyFrame: true,
                 sampleCount: Int(sample.ticks), duration: duration)
         }
-        var parts: [[UInt8]] = []
-        var buffer = bytes
-        while let length = buffer.readInteger(as: UInt32.self), let nal = buffer.readBytes(length: Int(length)) {
-            parts.append(nal)
-        }
-        var parameters: CodecParameters?
-        if sample.isSync, parameterSets.count == 2 {
-            // In-band parameter sets on every key frame (unless the sample has its own).
-            let types = Set(parts.compactMap { $0.first.map { $0 & 0x1F } })
-            if !types.contains(7) { parts.insert(contentsOf: parameterSets, at: 0) }
-            parameters = .h264(sps: parameterSets[0], pps: parameterSets[1])
-        }
-        return EncodedUnit(codec: .h264, parts: parts, instant: instant, isKeyFrame: sample.isSync, duration: duration, parameters: parameters)
+        return .storedH264(
+            nalUnits: FragmentedMP4.nalUnits(inAVCSample: bytes), instant: instant, isKeyFrame: sample.isSync, duration: duration,
+            parameterSets: parameterSets.count == 2 ? (parameterSets[0], parameterSets[1]) : nil)
     }
 
     private func unload() {

@@ -67,6 +67,27 @@ final class LipSyncTests: XCTestCase {
         return (Self.offsets(ffmpegLog: result.stderr), result.stderr)
     }
 
+    /// ffmpeg plays `url` over TCP (for `seconds`, or to its end) and reports what it saw:
+    /// audio-minus-video offsets at the sync marks, its log, its exit status.
+    static func measure(url: String, seconds: Double? = nil) throws -> (offsets: [Double], log: String, status: Int32) {
+        let result = try runProcess("ffmpeg", [
+            "-nostdin", "-hide_banner", "-loglevel", "info", "-rtsp_transport", "tcp",
+        ] + (seconds.map { ["-t", "\($0)"] } ?? []) + [
+            "-i", url, "-map", "0:v:0", "-vf", "showinfo", "-f", "null", "-",
+            "-map", "0:a:0", "-af", "silencedetect=n=-20dB:d=0.05", "-f", "null", "-",
+        ], timeout: 40)
+        return (offsets(ffmpegLog: result.stderr), result.stderr, result.status)
+    }
+
+    /// The median offset within 5 ms and the worst within a picture.
+    static func assertInSync(_ offsets: [Double], _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+        let sorted = offsets.sorted()
+        guard !sorted.isEmpty else { return }
+        print("lip sync \(name): offsets (audio − video) ms = \(offsets.map { String(format: "%.2f", $0 * 1000) })")
+        XCTAssertLessThanOrEqual(abs(sorted[sorted.count / 2]), medianLimit, "\(name) median offset", file: file, line: line)
+        XCTAssertLessThanOrEqual(offsets.map(abs).max() ?? 0, worstLimit, "\(name) worst offset", file: file, line: line)
+    }
+
     /// Pairs each white picture with the beep onset nearest to it (within 0.5 s).
     static func offsets(ffmpegLog: String) -> [Double] {
         var whites: [Double] = []

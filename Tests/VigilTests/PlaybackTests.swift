@@ -39,20 +39,7 @@ final class PlaybackTests: XCTestCase {
             "-i", url, "-map", "0:v", "-frames:v", "\(frames)", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-",
         ], timeout: 60)
         XCTAssertEqual(result.status, 0, "ffmpeg decodes \(url): \(result.stderr.suffix(400))")
-        let size = picture.width * picture.height
-        let check = PictureCheck(settings: picture)
-        var counters: [UInt64?] = []
-        result.stdout.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var offset = 0
-            while offset + size <= bytes.count {
-                counters.append(check.counter(UnsafeBufferPointer(rebasing: bytes[offset..<(offset + size)])))
-                offset += size
-            }
-        }
-        guard let known = counters.firstIndex(where: { $0 != nil }) else { return [] }
-        let first = Int64(counters[known]!) - Int64(known)
-        return counters.indices.map { UInt64(max(0, first + Int64($0))) }
+        return indices(result.stdout)
     }
 
     func testFFmpegSeeksByNPTAndByStartInTheURLAndLandsOnTheKeyFrameBefore() async throws {
@@ -125,9 +112,8 @@ final class PlaybackTests: XCTestCase {
         try await fixture.stop()
     }
 
-    /// Picture indices of consecutive raw gray pictures, white sync marks counted between
-    /// their neighbours.
-    static func indices(_ data: Data) -> [UInt64] {
+    /// The counter of each of consecutive raw gray pictures; nil for a white sync mark.
+    static func counters(_ data: Data) -> [UInt64?] {
         let size = picture.width * picture.height
         let check = PictureCheck(settings: picture)
         var counters: [UInt64?] = []
@@ -139,6 +125,13 @@ final class PlaybackTests: XCTestCase {
                 offset += size
             }
         }
+        return counters
+    }
+
+    /// Picture indices of consecutive raw gray pictures, white sync marks counted between
+    /// their neighbours.
+    static func indices(_ data: Data) -> [UInt64] {
+        let counters = counters(data)
         guard let known = counters.firstIndex(where: { $0 != nil }) else { return [] }
         let base = Int64(counters[known]!) - Int64(known)
         return counters.indices.map { UInt64(max(0, base + Int64($0))) }
@@ -308,18 +301,8 @@ final class PlaybackTests: XCTestCase {
         try annexB.write(to: file)
         let decoded = try Tool.run("ffmpeg", ["-v", "error", "-f", "h264", "-i", file.path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
         XCTAssertEqual(decoded.status, 0, decoded.stderr)
-        let size = Self.picture.width * Self.picture.height
-        let check = PictureCheck(settings: Self.picture)
         // (Every other key frame is a white sync mark, which has no counter: nil.)
-        var counters: [UInt64?] = []
-        decoded.stdout.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var offset = 0
-            while offset + size <= bytes.count {
-                counters.append(check.counter(UnsafeBufferPointer(rebasing: bytes[offset..<(offset + size)])))
-                offset += size
-            }
-        }
+        let counters = Self.counters(decoded.stdout)
         XCTAssertGreaterThanOrEqual(counters.count, 4, "about one picture a second for 4.6 s: \(counters)")
         XCTAssertEqual(counters.count, stamps.count, "every picture sent decodes")
         let known = counters.enumerated().compactMap { index, counter in counter.map { (index, Int($0)) } }

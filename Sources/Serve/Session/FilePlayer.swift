@@ -555,30 +555,11 @@ final class FilePlayer: SessionSource {
     static let usesUDPSegmentation = System.supportsUDPSegmentationOffload
 
     /// A unit's equal-size packets as UDP GSO writes (one system call for a picture's FU-A
-    /// fragments), as the live hub sends them; the first to a viewer carries a promise that
-    /// tells whether its path takes them, and a refusal sends plain datagrams from then on.
+    /// fragments), probed per viewer as the live hub's are.
     private func writeSegmented(_ packets: [ByteBuffer], to output: TrackOutput, address: SocketAddress, on channel: any Channel) {
         var batches: [DatagramBatch] = []
         DatagramBatch.make(from: packets, allocator: channel.allocator, into: &batches)
-        for batch in batches {
-            guard let segmentSize = batch.segmentSize else {
-                channel.write(AddressedEnvelope(remoteAddress: address, data: batch.buffer), promise: nil)
-                continue
-            }
-            let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: segmentSize)
-            let envelope = AddressedEnvelope(remoteAddress: address, data: batch.buffer, metadata: metadata)
-            guard output.udpSegmentation == .unknown else {
-                channel.write(envelope, promise: nil)
-                continue
-            }
-            output.udpSegmentation = .probing
-            let promise = eventLoop.makePromise(of: Void.self)
-            let probed = NIOLoopBound(output, eventLoop: eventLoop)
-            promise.futureResult.whenComplete { result in
-                probed.value.udpSegmentation = (try? result.get()) != nil ? .works : .refused
-            }
-            channel.write(envelope, promise: promise)
-        }
+        output.write(batches, to: address, on: channel, logger: logger)
     }
 
     /// The end of the presentation: RTCP BYE on every track (RFC 3550 §6.6), and the session

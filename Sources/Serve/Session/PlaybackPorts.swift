@@ -22,24 +22,12 @@ final class PlaybackPorts {
 
     /// Binds the pairs from `firstPort` on, skipping ports in use.
     func bind(host: String, firstPort: Int, attempts: Int = 200) async throws {
-        var port = firstPort + (firstPort & 1)
+        var port = firstPort
         var bound: [UDPPortPair] = []
         for position in 0..<Self.trackPositions {
-            var pair: UDPPortPair?
-            var tries = 0
-            while pair == nil && tries < attempts && port + 1 <= 65535 {
-                tries += 1
-                let candidate = port
-                port += 2
-                guard let rtp = try? await channel(host: host, port: candidate, position: position, isRTCP: false) else { continue }
-                guard let rtcp = try? await channel(host: host, port: candidate + 1, position: position, isRTCP: true) else {
-                    try? await rtp.close()
-                    continue
-                }
-                pair = UDPPortPair(rtp: rtp, rtcp: rtcp, rtpPort: candidate)
-            }
-            guard let pair else { throw ServeError.noServerPorts }
-            bound.append(pair)
+            bound.append(try await UDPPortPair.bind(host: host, from: &port, attempts: attempts, eventLoop: eventLoop) { buffer, address in
+                self.receive(buffer, position: position, from: address)
+            })
         }
         try await eventLoop.submit {
             self.pairs = bound
@@ -75,21 +63,5 @@ final class PlaybackPorts {
         pairs = []
         outputs = []
         return EventLoopFuture.andAllComplete(closes, on: eventLoop)
-    }
-
-    private func channel(host: String, port: Int, position: Int, isRTCP: Bool) async throws -> any Channel {
-        try await DatagramBootstrap(group: eventLoop)
-            .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
-            .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 << 20, high: 16 << 20))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ServerDatagramHandler(isRTCP: isRTCP) { buffer, address in
-                            self.receive(buffer, position: position, from: address)
-                        })
-                }
-            }
-            .bind(host: host, port: port)
-            .get()
     }
 }

@@ -99,6 +99,11 @@ final class StoredMediaOffer: MediaOffer {
     let logger: Logger
     /// File players alive now (every session of this offer has one).
     var players = 0
+    /// Readers a DESCRIBE opened, by what they read, for the SETUP that follows it: opening
+    /// indexes the file (an elementary stream is scanned whole), which should happen once per
+    /// viewer, not twice. Kept a short while, then closed.
+    private var described: [String: (cell: StoredReaderCell, at: NIODeadline)] = [:]
+    static let describedLifetime: TimeAmount = .seconds(10)
 
     init(service: StoredMediaService, eventLoop: any EventLoop, ports: PlaybackPorts, pool: NIOThreadPool, configuration: RTSPServer.Configuration, logger: Logger) {
         self.service = service
@@ -148,14 +153,28 @@ final class StoredMediaOffer: MediaOffer {
         }
     }
 
+    private func key(_ target: RequestTarget) -> String { name(in: target) + "?" + (target.query ?? "") }
+
+    private func keep(_ cell: StoredReaderCell, for target: RequestTarget) {
+        let now = NIODeadline.now()
+        described = described.filter { now - $0.value.at < Self.describedLifetime }
+        described[key(target)] = (cell, now)
+    }
+
+    private func take(for target: RequestTarget) -> StoredReaderCell? {
+        guard let kept = described.removeValue(forKey: key(target)), NIODeadline.now() - kept.at < Self.describedLifetime else { return nil }
+        return kept.cell
+    }
+
     func describe(
         _ target: RequestTarget, serverAddress: String, clientTakesAVPF: Bool,
         respond: @escaping (Result<SessionDescription, ServeError>) -> Void
     ) {
         let path = service.path
-        openReader(target).whenComplete { result in
+        openReader(target).whenComplete { [self] result in
             switch result {
             case .success(let cell):
+                keep(cell, for: target)
                 let tracks = FilePlayer.trackConfigurations(cell.tracks)
                 let duration = Double(cell.end - cell.start) / 1e9
                 // In npt, which every client reads for the length (ffmpeg, GStreamer). GStreamer's
@@ -178,7 +197,8 @@ final class StoredMediaOffer: MediaOffer {
             return
         }
         players += 1
-        openReader(target).whenComplete { [self] result in
+        let opening = take(for: target).map { eventLoop.makeSucceededFuture($0) } ?? openReader(target)
+        opening.whenComplete { [self] result in
             switch result {
             case .success(let cell):
                 let player = FilePlayer(

@@ -5,22 +5,12 @@ extension StreamHub {
     /// Binds an RTP/RTCP server port pair for every track: RTP on an even port and RTCP on the
     /// next one (RFC 3550 §11), trying successive pairs from `firstPort` until both bind.
     func bindUDP(host: String, firstPort: Int, attempts: Int = 200) async throws {
-        var port = firstPort + (firstPort & 1)
+        var port = firstPort
         for track in tracks {
-            var bound: UDPPortPair?
-            var tries = 0
-            while bound == nil && tries < attempts && port + 1 <= 65535 {
-                tries += 1
-                let candidate = port
-                port += 2
-                guard let rtp = try? await makeDatagramChannel(host: host, port: candidate, track: track.index, isRTCP: false) else { continue }
-                guard let rtcp = try? await makeDatagramChannel(host: host, port: candidate + 1, track: track.index, isRTCP: true) else {
-                    try? await rtp.close()
-                    continue
-                }
-                bound = UDPPortPair(rtp: rtp, rtcp: rtcp, rtpPort: candidate)
+            let index = track.index
+            let bound = try await UDPPortPair.bind(host: host, from: &port, attempts: attempts, eventLoop: eventLoop) { buffer, address in
+                self.receiveRTCP(buffer, track: index, from: address, output: nil)
             }
-            guard let bound else { throw ServeError.noServerPorts }
             try await eventLoop.submit { track.udp = bound }.get()
         }
     }
@@ -74,23 +64,6 @@ extension StreamHub {
         default:
             break
         }
-    }
-
-    private func makeDatagramChannel(host: String, port: Int, track: Int, isRTCP: Bool) async throws -> any Channel {
-        try await DatagramBootstrap(group: eventLoop)
-            // Room for the bursts of a key frame sent to many viewers at once.
-            .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
-            .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 << 20, high: 16 << 20))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ServerDatagramHandler(isRTCP: isRTCP) { buffer, address in
-                            self.receiveRTCP(buffer, track: track, from: address, output: nil)
-                        })
-                }
-            }
-            .bind(host: host, port: port)
-            .get()
     }
 
     /// A socket on the group's RTCP port, joined to the group.

@@ -251,44 +251,14 @@ public final class StreamHub: @unchecked Sendable {
         }
     }
 
-    /// Writes the unit's packets to one UDP viewer as `DatagramBatch`es; returns the writes
-    /// queued. The first segmented write to a viewer carries a promise that settles whether
-    /// its path takes them; a refusal (EIO) sends that viewer plain datagrams from then on,
-    /// and costs it the packets of that one write, counted as dropped.
+    /// Writes the unit's packets to one UDP viewer as `DatagramBatch`es (built once per unit
+    /// for all viewers); returns the writes queued.
     private func writeSegmented(track: Track, to output: TrackOutput, address: SocketAddress, on channel: any Channel) -> Int {
         if !track.datagramBatchesBuilt {
             DatagramBatch.make(from: track.packets, allocator: channel.allocator, into: &track.datagramBatches)
             track.datagramBatchesBuilt = true
         }
-        for batch in track.datagramBatches {
-            guard let segmentSize = batch.segmentSize else {
-                channel.write(AddressedEnvelope(remoteAddress: address, data: batch.buffer), promise: nil)
-                continue
-            }
-            let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: segmentSize)
-            let envelope = AddressedEnvelope(remoteAddress: address, data: batch.buffer, metadata: metadata)
-            guard output.udpSegmentation == .unknown else {
-                channel.write(envelope, promise: nil)
-                continue
-            }
-            output.udpSegmentation = .probing
-            let promise = eventLoop.makePromise(of: Void.self)
-            let probed = NIOLoopBound(output, eventLoop: eventLoop)
-            let lost = UInt64(batch.packetCount)
-            promise.futureResult.whenComplete { [logger] result in
-                let output = probed.value
-                switch result {
-                case .success:
-                    output.udpSegmentation = .works
-                case .failure(let error):
-                    output.udpSegmentation = .refused
-                    output.statistics.packetsDropped += lost
-                    logger.notice("UDP segmentation offload refused on the path to a viewer; plain datagrams from now on",
-                                  metadata: ["session": "\(output.session.id)", "error": "\(error)"])
-                }
-            }
-            channel.write(envelope, promise: promise)
-        }
+        output.write(track.datagramBatches, to: address, on: channel, logger: logger)
         return track.datagramBatches.count
     }
 

@@ -1,5 +1,6 @@
 import MediaCore
 import NIOCore
+import NIOPosix
 import ServeWire
 
 /// One track of a stream at run time: its packetizer and RTP clock, its server UDP ports, and
@@ -154,4 +155,44 @@ struct UDPPortPair {
     var rtcp: any Channel
     var rtpPort: Int
     var rtcpPort: Int { rtpPort + 1 }
+
+    /// Binds RTP on an even port and RTCP on the next (RFC 3550 §11), trying successive pairs
+    /// from `port` (left just past the pair bound) until both bind; RTCP that arrives goes to
+    /// `receiveRTCP` on `eventLoop`.
+    static func bind(
+        host: String, from port: inout Int, attempts: Int = 200, eventLoop: any EventLoop,
+        receiveRTCP: @escaping (ByteBuffer, SocketAddress) -> Void
+    ) async throws -> UDPPortPair {
+        port += port & 1
+        var tries = 0
+        while tries < attempts && port + 1 <= 65535 {
+            tries += 1
+            let candidate = port
+            port += 2
+            guard let rtp = try? await channel(host: host, port: candidate, eventLoop: eventLoop, receive: nil) else { continue }
+            guard let rtcp = try? await channel(host: host, port: candidate + 1, eventLoop: eventLoop, receive: receiveRTCP) else {
+                try? await rtp.close()
+                continue
+            }
+            return UDPPortPair(rtp: rtp, rtcp: rtcp, rtpPort: candidate)
+        }
+        throw ServeError.noServerPorts
+    }
+
+    private static func channel(
+        host: String, port: Int, eventLoop: any EventLoop, receive: ((ByteBuffer, SocketAddress) -> Void)?
+    ) async throws -> any Channel {
+        try await DatagramBootstrap(group: eventLoop)
+            // Room for the bursts of a key frame sent to many viewers at once.
+            .channelOption(ChannelOptions.socketOption(.so_sndbuf), value: 4 << 20)
+            .channelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 << 20, high: 16 << 20))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerDatagramHandler(isRTCP: receive != nil) { buffer, address in receive?(buffer, address) })
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
 }

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import ServeWire
 
@@ -104,4 +105,44 @@ public struct ViewerStatistics: Sendable, Hashable {
     public var keyFramesOnly = false
 
     public init() {}
+}
+
+extension TrackOutput {
+    /// Writes a unit's packets to this UDP viewer as segmented writes (UDP GSO), the live hub's
+    /// and the file player's alike. The first segmented write to a viewer carries a promise
+    /// that settles whether its path takes them; a refusal (EIO: a device without checksum
+    /// offload) sends it plain datagrams from then on, and costs it the packets of that one
+    /// write, counted as dropped.
+    func write(_ batches: [DatagramBatch], to address: SocketAddress, on channel: any Channel, logger: Logger) {
+        for batch in batches {
+            guard let segmentSize = batch.segmentSize else {
+                channel.write(AddressedEnvelope(remoteAddress: address, data: batch.buffer), promise: nil)
+                continue
+            }
+            let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil, segmentSize: segmentSize)
+            let envelope = AddressedEnvelope(remoteAddress: address, data: batch.buffer, metadata: metadata)
+            guard udpSegmentation == .unknown else {
+                channel.write(envelope, promise: nil)
+                continue
+            }
+            udpSegmentation = .probing
+            let eventLoop = channel.eventLoop
+            let promise = eventLoop.makePromise(of: Void.self)
+            let probed = NIOLoopBound(self, eventLoop: eventLoop)
+            let lost = UInt64(batch.packetCount)
+            promise.futureResult.whenComplete { result in
+                let output = probed.value
+                switch result {
+                case .success:
+                    output.udpSegmentation = .works
+                case .failure(let error):
+                    output.udpSegmentation = .refused
+                    output.statistics.packetsDropped += lost
+                    logger.notice("UDP segmentation offload refused on the path to a viewer; plain datagrams from now on",
+                                  metadata: ["session": "\(output.session.id)", "error": "\(error)"])
+                }
+            }
+            channel.write(envelope, promise: promise)
+        }
+    }
 }

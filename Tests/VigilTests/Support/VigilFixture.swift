@@ -5,6 +5,7 @@ import MediaCore
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import TestSeeds
 import VigilKit
 import XCTest
 
@@ -62,50 +63,12 @@ final class VigilFixture: @unchecked Sendable {
     }
 }
 
-/// Runs a program to completion, with a time limit, and returns its exit status and output.
-struct ProcessResult {
-    var status: Int32
-    var stdout: Data
-    var stderr: String
-}
+/// Runs a program to completion, with a time limit, and returns its exit status and output
+/// (the suite's one runner, `Tool.run` in TestSeeds).
+typealias ProcessResult = Tool.Result
 
 func runProcess(_ executable: String, _ arguments: [String], timeout: Double = 60) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/\(executable)")
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read both pipes while the process runs so a full pipe can never block it.
-    let outData = LockedBox(Data())
-    let errData = LockedBox(Data())
-    let readers = DispatchGroup()
-    readers.enter()
-    DispatchQueue.global().async {
-        outData.value = out.fileHandleForReading.readDataToEndOfFile()
-        readers.leave()
-    }
-    readers.enter()
-    DispatchQueue.global().async {
-        errData.value = err.fileHandleForReading.readDataToEndOfFile()
-        readers.leave()
-    }
-    let deadline = Date(timeIntervalSinceNow: timeout)
-    while process.isRunning && Date() < deadline { usleep(20_000) }
-    if process.isRunning {
-        process.terminate()
-        usleep(200_000)
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-    process.waitUntilExit()
-    // A grandchild may still hold the pipes; do not wait for it forever.
-    _ = readers.wait(timeout: .now() + 5)
-    return ProcessResult(
-        status: process.terminationStatus, stdout: outData.value,
-        stderr: String(decoding: errData.value, as: UTF8.self))
+    try Tool.run(executable, arguments, timeout: timeout)
 }
 
 /// A value shared between threads in tests.
