@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CX264", pkgConfig: "x264", providers: [.apt(["libx264-dev"])]),
         // libopus, entered once, imported only by Encode.
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        // libturbojpeg (snapshots), entered once, imported only by Encode.
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         // libv4l2 (cameras) and libasound (microphones), entered once, imported only by Capture.
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
@@ -51,7 +53,7 @@ let package = Package(
         // Always optimized: the H.263 encoder is pure Swift, and unoptimized it is an order of
         // magnitude too slow for live CIF — in a debug build and in the debug test suite too.
         .target(
-            name: "Encode", dependencies: ["MediaCore", "CX264", "COpus"],
+            name: "Encode", dependencies: ["MediaCore", "CX264", "COpus", "CTurboJPEG"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]
         ),
         .target(

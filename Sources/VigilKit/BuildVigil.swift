@@ -73,7 +73,8 @@ public final class Vigil: @unchecked Sendable {
         // The HTTP API takes the RTSP listener's request_timeout as its header timeout.
         self.statusAPI = settings.http.enabled
             ? StatusAPI(
-                settings: settings.http, limits: .init(requestTimeout: settings.rtsp.requestTimeout),
+                settings: settings.http,
+                limits: .init(requestTimeout: settings.rtsp.requestTimeout, maxConnections: settings.http.maxConnections),
                 eventLoopGroup: eventLoopGroup, access: access, logger: logger)
             : nil
     }
@@ -91,7 +92,7 @@ public final class Vigil: @unchecked Sendable {
     }
 
     // The first stream: what the one-stream command line and the older tests look at.
-    public var hub: StreamHub { streams[0].hub }
+    public var hub: LiveStream { streams[0].hub }
     public var pipeline: MediaPipeline { streams[0].pipeline }
     public var camera: CameraSource? { streams[0].camera }
     public var microphone: MicrophoneSource? { streams[0].microphone }
@@ -137,13 +138,13 @@ public final class VigilStream: Sendable {
     public let settings: VigilSettings.Stream
     /// The MTU it was built with (a change restarts it).
     let mtu: Int
-    public let hub: StreamHub
+    public let hub: LiveStream
     public let pipeline: MediaPipeline
     /// The camera and microphone, when the stream has them (for status and tests).
     public let camera: CameraSource?
     public let microphone: MicrophoneSource?
 
-    init(settings: VigilSettings.Stream, mtu: Int, hub: StreamHub, pipeline: MediaPipeline, camera: CameraSource?, microphone: MicrophoneSource?) {
+    init(settings: VigilSettings.Stream, mtu: Int, hub: LiveStream, pipeline: MediaPipeline, camera: CameraSource?, microphone: MicrophoneSource?) {
         self.settings = settings
         self.mtu = mtu
         self.hub = hub
@@ -204,7 +205,7 @@ public func buildVigil(
         for stream in settings.streams {
             built.append(try buildStream(
                 stream, mtu: settings.mtu, interleavedAudioHold: settings.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor,
-                recordings: recordings, library: settings.library, logger: logger))
+                recordings: recordings, library: settings.library, jpegQuality: settings.http.jpegQuality, logger: logger))
         }
     } catch {
         try? eventLoopGroup.syncShutdownGracefully()
@@ -213,7 +214,7 @@ public func buildVigil(
     }
     recordings.apply(streams: settings.streams)
     let server = RTSPServer(
-        configuration: settings.rtsp, hubs: built.map(\.hub), storedMedia: storedMedia(settings, recordings: recordings, logger: logger),
+        configuration: settings.rtsp, streams: built.map(\.hub), storedMedia: storedMedia(settings, recordings: recordings, logger: logger),
         eventLoop: eventLoop, logger: logger, access: policy)
     return Vigil(
         settings: settings, streams: built, rtspServer: server, eventLoopGroup: eventLoopGroup, anchor: anchor,
@@ -268,9 +269,9 @@ func openTokenStore(_ access: VigilSettings.Access, environment: [String: String
 /// One stream's sources, encoders, hub and pipeline. Randomness (SSRCs, sequence numbers,
 /// timestamp offsets, the CNAME) is drawn here and nowhere else.
 func buildStream(
-    _ settings: VigilSettings.Stream, mtu: Int, interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold,
+    _ settings: VigilSettings.Stream, mtu: Int, interleavedAudioHold: TimeAmount = LiveStream.defaultInterleavedAudioHold,
     eventLoop: any EventLoop, anchor: WallClockAnchor, recordings: RecordingService, library: VigilSettings.Library = .init(),
-    logger: Logger
+    jpegQuality: Int = 85, logger: Logger
 ) throws -> VigilStream {
     if case .file(let name, let loop) = settings.videoSource {
         return try buildFileStream(
@@ -413,7 +414,7 @@ func buildStream(
     let stream = StreamConfiguration(
         path: settings.path, tracks: tracks, mtu: mtu, cname: cname,
         sessionBandwidthKbps: video.bitrateKbps + audioKbps)
-    var control = StreamHub.EncoderControl(requestKeyFrame: { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) })
+    var control = LiveStream.EncoderControl(requestKeyFrame: { [videoEncoder] in videoEncoder.submit(.forceKeyFrame) })
     if video.adaptiveBitrate {
         let minimum = video.minimumBitrateKbps ?? max(64, video.bitrateKbps / 4)
         var configuration = BitrateController.Configuration(minimumKbps: min(minimum, video.bitrateKbps), maximumKbps: video.bitrateKbps)
@@ -421,7 +422,7 @@ func buildStream(
         control.bitrateController = BitrateController(configuration: configuration, startKbps: video.bitrateKbps)
         control.setBitrate = { [videoEncoder] kbps in videoEncoder.submit(.setBitrate(kbps: kbps)) }
     }
-    let hub = StreamHub(
+    let hub = LiveStream(
         configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: epoch, encoder: control,
         interleavedAudioHold: interleavedAudioHold, logger: logger)
 
@@ -436,7 +437,7 @@ func buildStream(
         videoQueue: videoQueue, audioQueue: audioQueue,
         startSources: { [starts] in starts.forEach { $0() } },
         stopSources: { [stops] in stops.forEach { $0() } },
-        encodedVideo: video,
+        encodedVideo: video, snapshots: Snapshots(quality: jpegQuality),
         logger: logger)
     return VigilStream(settings: settings, mtu: mtu, hub: hub, pipeline: pipeline, camera: camera, microphone: microphone)
 }
@@ -461,7 +462,7 @@ func buildFileStream(
     let cname = "vigil-\(String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 16))"
     let stream = StreamConfiguration(
         path: settings.path, tracks: tracks, mtu: mtu, cname: cname, sessionBandwidthKbps: settings.video.bitrateKbps + 64)
-    let hub = StreamHub(
+    let hub = LiveStream(
         configuration: stream, eventLoop: eventLoop, anchor: anchor, epoch: MediaClock.now(), interleavedAudioHold: interleavedAudioHold,
         logger: logger)
     let feeder = FileLiveFeeder(name: name, loop: loop, logger: logger) { try catalog.open(name) }

@@ -39,6 +39,9 @@ public final class MediaPipeline: Service, @unchecked Sendable {
     private var started = false
     /// The video as encoded (a camera's mode may differ from what was asked).
     public let encodedVideo: VigilSettings.Video
+    /// The latest raw picture, for JPEG snapshots; nil for a stream played from a file (it
+    /// has no raw pictures, and snapshots never decode the H.264).
+    public let snapshots: Snapshots?
     private let stopped = DispatchGroup()
     private var _framesEncoded: UInt64 = 0
     private var _audioUnitsEncoded: UInt64 = 0
@@ -48,9 +51,10 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         audioEncoder: AudioEncoders?,
         videoQueue: BoundedQueue<RawFrame>, audioQueue: BoundedQueue<PCMChunk>,
         startSources: @escaping @Sendable () -> Void, stopSources: @escaping @Sendable () -> Void,
-        encodedVideo: VigilSettings.Video, logger: Logger
+        encodedVideo: VigilSettings.Video, snapshots: Snapshots? = nil, logger: Logger
     ) {
         self.encodedVideo = encodedVideo
+        self.snapshots = snapshots
         self.output = output
         self.recorder = recorder
         self.videoEncoder = videoEncoder
@@ -149,6 +153,7 @@ public final class MediaPipeline: Service, @unchecked Sendable {
         guard let videoEncoder else { return }
         var warnedAboutError = false
         while let frame = videoQueue.pop() {
+            snapshots?.offer(frame)
             do {
                 let units = try videoEncoder.encode(frame)
                 warnedAboutError = false

@@ -158,6 +158,15 @@ public struct VigilSettings: Sendable, Equatable {
         public var host: String
         /// 0 picks a free port (tests); `Vigil.httpBoundPort()` tells which.
         public var port: Int
+        /// Pictures per second of `PATH/stream.mjpeg` (a client may ask for fewer with `?fps=`).
+        public var mjpegFrameRate = 5
+        /// libjpeg quality of snapshots and MJPEG, 1–100.
+        public var jpegQuality = 85
+        /// Open HTTP connections beyond this wait in the listen backlog (see `StatusAPI`).
+        public var maxConnections = HTTP.defaultMaxConnections
+        /// Room for a burst of snapshot requests and MJPEG viewers, well under the open-file
+        /// limit beside the RTSP listener's 2048.
+        public static let defaultMaxConnections = 256
         public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 8080) {
             self.enabled = enabled
             self.host = host

@@ -179,7 +179,7 @@ final class RTSPConnectionHandlerTests: XCTestCase {
     /// request order (RFC 2326 §12.17), and both go out before the first media packet.
     func testPlayWaitsForAKeyFrameAndRequestsBehindItWait() throws {
         let keyFrameRequests = Counter()
-        let (viewer, hub) = try connect(encoder: StreamHub.EncoderControl(requestKeyFrame: { keyFrameRequests.increment() }))
+        let (viewer, hub) = try connect(encoder: LiveStream.EncoderControl(requestKeyFrame: { keyFrameRequests.increment() }))
         hub.deliver(videoUnit(key: true, at: 0), track: 0)  // before anyone plays: 100…103
         let session = try setupVideo(on: viewer)
 
@@ -218,7 +218,7 @@ final class RTSPConnectionHandlerTests: XCTestCase {
     /// A PLAY whose key frame never comes is answered after the hub's wait limit, without an
     /// rtptime it cannot know; the viewer then starts at the next key frame.
     func testPlayIsAnsweredAfterTheKeyFrameWaitLimit() throws {
-        let (viewer, hub) = try connect(encoder: StreamHub.EncoderControl(requestKeyFrame: {}))
+        let (viewer, hub) = try connect(encoder: LiveStream.EncoderControl(requestKeyFrame: {}))
         let session = try setupVideo(on: viewer)
         try viewer.send(Self.request("PLAY \(Self.origin)/live/ RTSP/1.0", "CSeq: 5", "Session: \(session)"))
         loop.advanceTime(by: hub.keyFrameWaitLimit - .milliseconds(1))
@@ -403,7 +403,7 @@ final class RTSPConnectionHandlerTests: XCTestCase {
 
     /// A stream at `live` with H.264 video and G.711 audio, and a viewer connected to the
     /// server through the listener's own pipeline.
-    func connect(encoder: StreamHub.EncoderControl = StreamHub.EncoderControl()) throws -> (Viewer, StreamHub) {
+    func connect(encoder: LiveStream.EncoderControl = LiveStream.EncoderControl()) throws -> (Viewer, StreamHub) {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let video = TrackConfiguration(

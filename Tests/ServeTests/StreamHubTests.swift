@@ -14,7 +14,7 @@ final class StreamHubTests: XCTestCase {
 
     func makeHub(
         repair: TrackConfiguration.Repair = .resend, profile: TrackConfiguration.Profile = .avp,
-        encoder: StreamHub.EncoderControl = StreamHub.EncoderControl()
+        encoder: LiveStream.EncoderControl = LiveStream.EncoderControl()
     ) -> StreamHub {
         var video = TrackConfiguration(
             kind: .video, codec: .h264, payloadType: 96, clockRate: 90_000, formatParameters: "packetization-mode=1",
@@ -215,7 +215,7 @@ final class StreamHubTests: XCTestCase {
         let requests = Counter()
         let slow = EmbeddedChannel(loop: loop)
         let fast = EmbeddedChannel(loop: loop)
-        let hub = makeHub(encoder: StreamHub.EncoderControl(requestKeyFrame: { requests.increment() }))
+        let hub = makeHub(encoder: LiveStream.EncoderControl(requestKeyFrame: { requests.increment() }))
         _ = try play(hub, on: slow, waitsForKeyFrame: true)
         _ = try play(hub, on: fast, waitsForKeyFrame: true)
         XCTAssertEqual(requests.value, 1, "one key frame asked for both")
@@ -413,7 +413,7 @@ final class StreamHubTests: XCTestCase {
             XCTAssertEqual(repair.header.timestamp, original.header.timestamp)
             XCTAssertEqual(repair.payload.getSlice(at: repair.payload.readerIndex + 2, length: repair.payload.readableBytes - 2), original.payload)
         }
-        let totals = try hub.trackSnapshots_sync()
+        let totals = hub.trackSnapshots()[0]
         XCTAssertEqual(totals.nacksReceived, 1)
         XCTAssertEqual(totals.packetsResent, 2)
     }
@@ -423,11 +423,4 @@ final class Counter: @unchecked Sendable {
     private(set) var value = 0
     func increment() { value += 1 }
 
-}
-
-extension StreamHub {
-    /// The video track's totals, read on the embedded loop the tests run on.
-    func trackSnapshots_sync() throws -> (nacksReceived: UInt64, packetsResent: UInt64) {
-        (tracks[0].nacksReceived, tracks[0].resentPackets)
-    }
 }

@@ -42,7 +42,7 @@ final class ConfigTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let keys = [
             "[rtsp]", "host", "port", "udp_port_base", "mtu", "session_timeout", "max_sessions", "multicast",
-            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "[log]", "level", "[[stream]]", "path",
+            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "mjpeg_fps", "jpeg_quality", "[log]", "level", "[[stream]]", "path",
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
@@ -82,6 +82,9 @@ final class ConfigTests: XCTestCase {
             enabled = true
             host = "0.0.0.0"
             port = 0
+            mjpeg_fps = 10
+            jpeg_quality = 60
+            max_connections = 64
 
             # Off loopback the API needs someone granted "api".
             [access]
@@ -139,7 +142,11 @@ final class ConfigTests: XCTestCase {
         XCTAssertNil(settings.rtsp.multicastGroupBase)
         XCTAssertEqual(settings.rtsp.multicastTTL, 4)
         XCTAssertEqual(settings.rtsp.interleavedAudioHold, .zero)
-        XCTAssertEqual(settings.http, .init(enabled: true, host: "0.0.0.0", port: 0))
+        var http = VigilSettings.HTTP(enabled: true, host: "0.0.0.0", port: 0)
+        http.mjpegFrameRate = 10
+        http.jpegQuality = 60
+        http.maxConnections = 64
+        XCTAssertEqual(settings.http, http)
         XCTAssertEqual(settings.access.anonymousGrants, [Grant(.read, path: .any), Grant(.api, path: .any)])
         XCTAssertEqual(settings.logLevel, .debug)
         XCTAssertEqual(settings.streams.count, 2)
@@ -192,6 +199,9 @@ final class ConfigTests: XCTestCase {
             ("not multicast", "[rtsp]\nmulticast_group = \"10.0.0.1\"", 2, "rtsp.multicast_group",
              "must be an IPv4 multicast address (224.0.0.0–239.255.255.255), got \"10.0.0.1\""),
             ("boolean expected", "[http]\nenabled = 1", 2, "http.enabled", "must be true or false, got an integer"),
+            ("mjpeg rate", "[http]\n\nmjpeg_fps = 0", 3, "http.mjpeg_fps", "must be 1...30, got 0"),
+            ("jpeg quality", "[http]\njpeg_quality = 101", 2, "http.jpeg_quality", "must be 1...100, got 101"),
+            ("http connections", "[http]\nmax_connections = \"many\"", 2, "http.max_connections", "must be an integer in 1...10000, got a string"),
             ("log level", "[log]\nlevel = \"verbose\"", 2, "log.level",
              "must be one of \"trace\", \"debug\", \"info\", \"notice\", \"warning\", \"error\", \"critical\", got \"verbose\""),
             ("odd width", "[[stream]]\n[stream.video]\nwidth = 641", 3, "stream.video.width", "must be even (4:2:0 pictures), got 641"),

@@ -24,7 +24,7 @@ final class DebPackageTests: XCTestCase {
         let info = String(decoding: try runProcess("/usr/bin/dpkg-deb", ["-I", deb]).stdout, as: UTF8.self)
         XCTAssertTrue(info.contains("Package: vigil"), info)
         let depends = try XCTUnwrap(info.split(separator: "\n").first { $0.hasPrefix(" Depends: ") }, info)
-        for library in ["libx264-", "libv4l-0 (>= ", "libasound2 (>= ", "libc6 (>= "] {
+        for library in ["libx264-", "libv4l-0 (>= ", "libasound2 (>= ", "libturbojpeg0 (>= ", "libc6 (>= "] {
             XCTAssertTrue(depends.contains(library), "\(library) in \(depends)")
         }
         XCTAssertFalse(depends.contains("swift"), "the Swift runtime is linked in: \(depends)")

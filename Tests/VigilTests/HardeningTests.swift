@@ -21,7 +21,8 @@ final class HardeningTests: XCTestCase {
     /// from another address gets a picture within 5 s, the flood costs Vigil under 20 % of a
     /// core beyond what it spends anyway, and one log line says what happened.
     func testHalfOpenFloodUnderTheDefaultFileLimitStillServesARealViewer() async throws {
-        let binary = try TestEnvironment.vigilBinary()
+        // The binary that ships: the CPU bound is about Vigil, not about a debug build's NIO.
+        let binary = try TestEnvironment.releaseBinary()
         try TestEnvironment.requireExecutables(["/usr/bin/prlimit"])
         try Self.raiseOwnFileLimit(atLeast: 1100 + 200)
         let directory = try Self.temporaryDirectory()
@@ -112,7 +113,8 @@ final class HardeningTests: XCTestCase {
     /// at 100 % of a core, says so once per condition, and resumes when request_timeout has
     /// freed descriptors; a viewer waiting in the backlog then gets in.
     func testRunningOutOfDescriptorsPausesAcceptInsteadOfSpinning() async throws {
-        let binary = try TestEnvironment.vigilBinary()
+        // The binary that ships: the CPU bound is about Vigil, not about a debug build's NIO.
+        let binary = try TestEnvironment.releaseBinary()
         try TestEnvironment.requireExecutables(["/usr/bin/prlimit"])
         try Self.raiseOwnFileLimit(atLeast: 400)
         let directory = try Self.temporaryDirectory()
@@ -157,9 +159,11 @@ final class HardeningTests: XCTestCase {
         let ok1 = await waitUntil(timeout: 20) { viewer.pictures() >= 1 }
         XCTAssertTrue(ok1, "the viewer gets a picture once descriptors are free")
         let windowSeconds = Date().timeIntervalSince(windowStart)
-        let share = try (Self.cpuSeconds(pid: daemon.pid) - cpuBefore) / windowSeconds
-        print(String(format: "EMFILE: viewer in after %.1f s, vigil CPU %.1f %% of a core", windowSeconds, share * 100))
-        XCTAssertLessThan(share, 0.20, "accept backs off instead of spinning on EMFILE")
+        let total = try (Self.cpuSeconds(pid: daemon.pid) - cpuBefore) / windowSeconds
+        let share = total - idleShare
+        print(String(format: "EMFILE: viewer in after %.1f s, vigil CPU %.1f %% of a core (%.1f %% idle before)", windowSeconds,
+                     total * 100, idleShare * 100))
+        XCTAssertLessThan(share, 0.20, "accept backs off instead of spinning on EMFILE: \(share * 100) % beyond the daemon's idle")
         await viewer.close()
         try await group.shutdownGracefully()
 
@@ -463,10 +467,11 @@ final class HardeningTests: XCTestCase {
         try await fixture.stop()
     }
 
-    /// At 32 open connections the API stops accepting: the 33rd waits in the listen backlog
-    /// (Hummingbird has no hook to answer it 503) and is served as soon as one closes.
+    /// At `[http] max_connections` (32 here) open connections the API stops accepting: the
+    /// 33rd waits in the listen backlog (Hummingbird has no hook to answer it 503) and is
+    /// served as soon as one closes.
     func testHTTPConnectionCapMakesTheNextClientWait() async throws {
-        let fixture = try await Self.fixtureWithHTTP(requestTimeout: 30)
+        let fixture = try await Self.fixtureWithHTTP(requestTimeout: 30, maxConnections: 32)
         let port = try XCTUnwrap(fixture.httpPort)
         let held = try (0..<32).map { _ in try RawConnection(port: port) }
         // Each of them is being served: a request on the last one is answered.
@@ -530,9 +535,10 @@ final class HardeningTests: XCTestCase {
 
     // MARK: - Support
 
-    static func fixtureWithHTTP(requestTimeout: Int64) async throws -> VigilFixture {
+    static func fixtureWithHTTP(requestTimeout: Int64, maxConnections: Int = VigilSettings.HTTP.defaultMaxConnections) async throws -> VigilFixture {
         var settings = VigilFixture.smallSettings()
         settings.http = .init(enabled: true, host: "127.0.0.1", port: 0)
+        settings.http.maxConnections = maxConnections
         settings.rtsp.requestTimeout = .seconds(requestTimeout)
         return try await VigilFixture(settings: settings)
     }

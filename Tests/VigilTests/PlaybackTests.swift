@@ -361,6 +361,38 @@ final class PlaybackTests: XCTestCase {
             XCTAssertEqual(Double(later.ntp.unixNanoseconds - earlier.ntp.unixNanoseconds) / 1e9, 1, accuracy: 0.002,
                            "a second of recording between key frames")
         }
+
+        // Immediate: yes (ONVIF Streaming Specification §6): a PLAY while playing abandons what was
+        // being sent at once. Played in real time from 2.5 s, then moved to 9.5 s a second in:
+        // after the first frame of the new PLAY (its CSeq byte in the extension), nothing of
+        // the old one arrives, and that frame is a discontinuity at the new landing instant.
+        let realTime = try await client.request("PLAY", "\(url)/", headers: [
+            ("Session", session), ("Require", "onvif-replay"), ("Range", RTSPRange.clock(start: from, end: nil).headerValue),
+            ("Immediate", "yes"),
+        ])
+        XCTAssertEqual(realTime.status.code, 200)
+        let oldCSeq = UInt8((Int(realTime.headers["CSeq"] ?? "") ?? 0) & 0xFF)
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let jump = try await client.request("PLAY", "\(url)/", headers: [
+            ("Session", session), ("Require", "onvif-replay"), ("Range", RTSPRange.clock(start: from + 7_000_000_000, end: nil).headerValue),
+            ("Immediate", "yes"),
+        ])
+        XCTAssertEqual(jump.status.code, 200)
+        let newCSeq = UInt8((Int(jump.headers["CSeq"] ?? "") ?? 0) & 0xFF)
+        guard case .clock(let jumped, _) = try RTSPRange.parse(try XCTUnwrap(jump.headers["Range"])) else { return XCTFail("clock answer") }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        var playSequence: [(cseq: UInt8, ext: ReplayExtension)] = []
+        for frame in client.interleavedFrames where frame.channel == 0 {
+            guard let ext = ReplayExtension(packet: frame.payload), ext.cseq == oldCSeq || ext.cseq == newCSeq else { continue }
+            playSequence.append((ext.cseq, ext))
+        }
+        let firstNew = try XCTUnwrap(playSequence.firstIndex { $0.cseq == newCSeq }, "the second PLAY sends")
+        XCTAssertTrue(playSequence[..<firstNew].contains { $0.cseq == oldCSeq }, "the first PLAY was sending")
+        XCTAssertFalse(playSequence[firstNew...].contains { $0.cseq == oldCSeq }, "nothing of the abandoned PLAY after the new one starts")
+        XCTAssertTrue(playSequence[firstNew].ext.discontinuity, "D on the new PLAY's first frame")
+        XCTAssertEqual(Double(playSequence[firstNew].ext.ntp.unixNanoseconds) / 1e6, Double(jumped) / 1e6, accuracy: 1,
+                       "the new PLAY's first frame is where it landed")
+        XCTAssertGreaterThan(playSequence.count - firstNew, 20, "and it plays on in real time")
         await client.close()
         try await group.shutdownGracefully()
         try await fixture.stop()

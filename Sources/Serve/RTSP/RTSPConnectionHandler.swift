@@ -652,6 +652,7 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         play.onvifReplay = Self.required(request).contains("onvif-replay")
         play.rateControl = request.headers["Rate-Control"]?.trimmed().lowercased() != "no"
         play.intraOnly = request.headers["Frames"]?.trimmed().lowercased().hasPrefix("intra") ?? false
+        play.immediate = request.headers["Immediate"]?.trimmed().lowercased() == "yes"
         play.cseq = UInt8(truncatingIfNeeded: Int(cseq) ?? 0)
         return play
     }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// The RTSP listener and everything behind it, as a `Service`: binds the TCP port and each
 /// stream's UDP ports, serves until graceful shutdown, then says BYE to every viewer and
 /// closes every connection.
-public final class RTSPServer: Service, @unchecked Sendable {
+public final class RTSPServer: Service, Sendable {
     public struct Configuration: Sendable, Hashable {
         public var host: String
         /// 0 picks a free port (tests); `boundPort` tells which.
@@ -42,7 +42,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
         public var multicastTTL: Int
         /// How long audio for a TCP viewer may wait to leave with the next picture in one
         /// system call (`StreamHub.interleavedAudioHold`); zero sends each audio packet at once.
-        public var interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold
+        public var interleavedAudioHold: TimeAmount = LiveStream.defaultInterleavedAudioHold
         /// File viewers (playback of recordings and files) beyond this are refused with 503:
         /// each reads the disk and holds a second of media read ahead.
         public var maxFileViewers = 256
@@ -75,14 +75,13 @@ public final class RTSPServer: Service, @unchecked Sendable {
 
     public let configuration: Configuration
     /// The streams served now; reloads add and remove hubs while the server runs.
-    public var hubs: [StreamHub] { hubList.withLockedValue { $0 } }
-    private let hubList: NIOLockedValueBox<[StreamHub]>
-    /// Which multicast group offset each stream has (stream n → base + n), kept for the life
-    /// of the hub so a reload never moves an unchanged stream's group.
-    private var multicastIndex: [ObjectIdentifier: Int] = [:]
+    public var streams: [LiveStream] { streamList.withLockedValue { $0 } }
+    private let streamList: NIOLockedValueBox<[LiveStream]>
     public let eventLoop: any EventLoop
     private let logger: Logger
-    let state: RTSPServerState
+    private let stateBox: NIOLoopBoundBox<RTSPServerState?>
+    private let initialStoredMedia: [StoredMediaService]
+    private let access: AccessPolicy?
     private let bound: EventLoopPromise<Int>
     /// Whether `bound` was completed: a server built but never run must still complete it.
     private let boundCompleted = NIOLockedValueBox(false)
@@ -90,20 +89,28 @@ public final class RTSPServer: Service, @unchecked Sendable {
     /// - Parameter access: the one access check (users, digest, tokens); nil serves everyone,
     ///   as the synthetic default with no config does.
     public init(
-        configuration: Configuration, hubs: [StreamHub], storedMedia: [StoredMediaService] = [], eventLoop: any EventLoop, logger: Logger,
-        access: AccessPolicy? = nil
+        configuration: Configuration, streams: [LiveStream], storedMedia: [StoredMediaService] = [], eventLoop: any EventLoop,
+        logger: Logger, access: AccessPolicy? = nil
     ) {
         self.configuration = configuration
-        self.hubList = NIOLockedValueBox(hubs)
+        self.streamList = NIOLockedValueBox(streams)
         self.eventLoop = eventLoop
         self.logger = logger
-        self.state = RTSPServerState(configuration: configuration, hubs: hubs, eventLoop: eventLoop, logger: logger, access: access)
-        for service in storedMedia {
-            state.storedMedia[service.path] = StoredMediaOffer(
-                service: service, eventLoop: eventLoop, ports: state.playbackPorts, pool: .singleton, configuration: configuration,
-                logger: logger)
-        }
+        self.stateBox = .makeEmptyBox(valueType: RTSPServerState.self, eventLoop: eventLoop)
+        self.initialStoredMedia = storedMedia
+        self.access = access
         self.bound = eventLoop.makePromise(of: Int.self)
+    }
+
+    /// What the connections share, built on the loop at first use from what `init` was given
+    /// (all `Sendable`), so the hubs inside it never leave their loop. On `eventLoop` only.
+    var state: RTSPServerState {
+        if let state = stateBox.value { return state }
+        let state = RTSPServerState(
+            configuration: configuration, hubs: streams.map(\.hub.value), storedMedia: initialStoredMedia, eventLoop: eventLoop,
+            logger: logger, access: access)
+        stateBox.value = state
+        return state
     }
 
     deinit {
@@ -120,11 +127,12 @@ public final class RTSPServer: Service, @unchecked Sendable {
     public func run() async throws {
         let serverChannel: any Channel
         do {
-            for hub in hubs {
-                try await bindSockets(of: hub)
+            for stream in streams {
+                try await bindSockets(of: stream)
             }
-            try await state.playbackPorts.bind(host: configuration.host, firstPort: configuration.udpPortBase + 1000)
-            let state = self.state
+            let playbackPorts = try await eventLoop.submit { NIOLoopBound(self.state.playbackPorts, eventLoop: self.eventLoop) }.get()
+            try await PlaybackPorts.bind(playbackPorts, host: configuration.host, firstPort: configuration.udpPortBase + 1000)
+            let state = try await eventLoop.submit { NIOLoopBound(self.state, eventLoop: self.eventLoop) }.get()
             let listenerLogger = {
                 var logger = logger
                 logger[metadataKey: "listener"] = "rtsp"
@@ -137,7 +145,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            AcceptThrottle(logger: listenerLogger, openConnections: { state.connections.count }), position: .first)
+                            AcceptThrottle(logger: listenerLogger, openConnections: { state.value.connections.count }), position: .first)
                     }
                 }
                 .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -145,7 +153,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
                 .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureRTSPServerPipeline(server: state)
+                        try channel.pipeline.syncOperations.configureRTSPServerPipeline(server: state.value)
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
@@ -158,13 +166,8 @@ public final class RTSPServer: Service, @unchecked Sendable {
         }
         let port = serverChannel.localAddress?.port ?? configuration.port
         try await eventLoop.submit {
-            for hub in self.hubs { hub.startReports() }
-            // Look at least twice per timeout, so a session ends within 1.5 timeouts.
-            let interval = min(Self.reapInterval, .nanoseconds(self.configuration.sessionTimeout.nanoseconds / 2))
-            self.state.reaper = self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-                self.state.reapIdleSessions()
-                self.state.reportQuietLimits()
-            }
+            for hub in self.state.hubs.values { hub.startReports() }
+            self.scheduleReaping()
         }.get()
         logger.info("RTSP listening", metadata: ["port": "\(port)"])
         boundCompleted.withLockedValue { $0 = true }
@@ -180,24 +183,37 @@ public final class RTSPServer: Service, @unchecked Sendable {
             for session in self.state.sessions.values where !(session.source is StreamHub) {
                 self.state.end(session, goodbye: true, reason: "shutdown")
             }
-            let hubsClosed = EventLoopFuture.andAllComplete(self.hubs.map { $0.shutdown() } + [self.state.playbackPorts.close()], on: self.eventLoop)
+            let hubsClosed = EventLoopFuture.andAllComplete(
+                self.state.hubs.values.map { $0.shutdown() } + [self.state.playbackPorts.close()], on: self.eventLoop)
             self.state.sessions.removeAll()
             let connections = self.state.connections.values.map { $0.close() }
             return hubsClosed.and(EventLoopFuture.andAllComplete(connections, on: self.eventLoop)).map { _ in () }
         }.get()
     }
 
+    /// Looks for idle sessions at least twice per timeout, so a session ends within 1.5 timeouts.
+    private func scheduleReaping() {
+        let interval = min(Self.reapInterval, .nanoseconds(configuration.sessionTimeout.nanoseconds / 2))
+        state.reaper = eventLoop.scheduleTask(in: interval) {
+            let state = self.state
+            guard !state.isShuttingDown else { return }
+            state.reapIdleSessions()
+            state.reportQuietLimits()
+            self.scheduleReaping()
+        }
+    }
+
     /// Binds a hub's UDP ports and gives it the lowest free multicast group.
-    private func bindSockets(of hub: StreamHub) async throws {
-        try await hub.bindUDP(host: configuration.host, firstPort: configuration.udpPortBase)
+    private func bindSockets(of stream: LiveStream) async throws {
+        try await stream.bindUDP(host: configuration.host, firstPort: configuration.udpPortBase)
         if let base = configuration.multicastGroupBase {
             let index = try await eventLoop.submit {
-                let taken = Set(self.multicastIndex.values)
+                let taken = Set(self.state.multicastIndex.values)
                 let index = (0...).first { !taken.contains($0) }!
-                self.multicastIndex[ObjectIdentifier(hub)] = index
+                self.state.multicastIndex[ObjectIdentifier(stream)] = index
                 return index
             }.get()
-            try await hub.configureMulticast(
+            try await stream.configureMulticast(
                 group: Self.address(base, plus: index), portBase: configuration.multicastPortBase,
                 ttl: configuration.multicastTTL)
         }
@@ -205,34 +221,36 @@ public final class RTSPServer: Service, @unchecked Sendable {
 
     /// Serves one more stream while running (reload): binds its sockets, then makes its path
     /// resolvable and starts its sender reports. Other streams and their viewers are untouched.
-    public func add(_ hub: StreamHub) async throws {
+    public func add(_ stream: LiveStream) async throws {
         do {
-            try await bindSockets(of: hub)
+            try await bindSockets(of: stream)
         } catch {
-            _ = try? await eventLoop.flatSubmit { hub.shutdown() }.get()
+            _ = try? await eventLoop.flatSubmit { stream.hub.value.shutdown() }.get()
             throw error
         }
         try await eventLoop.submit {
+            let hub = stream.hub.value
             self.state.hubs[hub.path] = hub
             hub.startReports()
         }.get()
-        hubList.withLockedValue { $0.append(hub) }
-        logger.info("stream added", metadata: ["stream": "\(hub.path)"])
+        streamList.withLockedValue { $0.append(stream) }
+        logger.info("stream added", metadata: ["stream": "\(stream.path)"])
     }
 
     /// Stops serving one stream (reload): its sessions end with an RTCP BYE, its sockets
     /// close; the RTSP connections stay open, and a later request for the path gets 404.
-    public func remove(_ hub: StreamHub) async {
-        hubList.withLockedValue { $0.removeAll { $0 === hub } }
+    public func remove(_ stream: LiveStream) async {
+        streamList.withLockedValue { $0.removeAll { $0 === stream } }
         _ = try? await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            let hub = stream.hub.value
             if self.state.hubs[hub.path] === hub { self.state.hubs[hub.path] = nil }
-            self.multicastIndex[ObjectIdentifier(hub)] = nil
+            self.state.multicastIndex[ObjectIdentifier(stream)] = nil
             for session in self.state.sessions.values where session.offer == ObjectIdentifier(hub) {
                 self.state.end(session, goodbye: true, reason: "stream reconfigured")
             }
             return hub.shutdown()
         }.get()
-        logger.info("stream removed", metadata: ["stream": "\(hub.path)"])
+        logger.info("stream removed", metadata: ["stream": "\(stream.path)"])
     }
 
     /// Serves exactly `services` as stored media from now on (start and reload): new paths
@@ -248,9 +266,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
                     existing.service = service
                     offers[service.path] = existing
                 } else {
-                    offers[service.path] = StoredMediaOffer(
-                        service: service, eventLoop: self.eventLoop, ports: self.state.playbackPorts, pool: .singleton,
-                        configuration: self.configuration, logger: self.logger)
+                    offers[service.path] = self.state.makeOffer(service)
                 }
             }
             self.state.storedMedia = offers
@@ -267,7 +283,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
 
     private func closeUDP() async {
         _ = try? await eventLoop.flatSubmit {
-            EventLoopFuture.andAllComplete(self.hubs.map { $0.shutdown() }, on: self.eventLoop)
+            EventLoopFuture.andAllComplete(self.state.hubs.values.map { $0.shutdown() }, on: self.eventLoop)
         }.get()
     }
 
@@ -279,7 +295,7 @@ public final class RTSPServer: Service, @unchecked Sendable {
     /// A snapshot for logs and status: viewers per stream.
     public func viewerCounts() async throws -> [String: Int] {
         try await eventLoop.submit {
-            Dictionary(uniqueKeysWithValues: self.hubs.map { ($0.path, $0.viewerCount) })
+            Dictionary(uniqueKeysWithValues: self.state.hubs.values.map { ($0.path, $0.viewerCount) })
         }.get()
     }
 }

@@ -4,8 +4,9 @@ import NIOCore
 import ServeWire
 
 /// What all RTSP connections share: the streams by path, the sessions by ID, the open
-/// connections. Confined to the server's event loop.
-final class RTSPServerState: @unchecked Sendable {
+/// connections. Confined to the server's event loop: the server holds it in a
+/// `NIOLoopBoundBox`, and the connection handlers, on the same loop, hold it directly.
+final class RTSPServerState {
     let configuration: RTSPServer.Configuration
     let eventLoop: any EventLoop
     let logger: Logger
@@ -18,7 +19,10 @@ final class RTSPServerState: @unchecked Sendable {
     var sessions: [String: RTSPSession] = [:]
     /// The admitted connections.
     var connections: [ObjectIdentifier: any Channel] = [:]
-    var reaper: RepeatedTask?
+    var reaper: Scheduled<Void>?
+    /// Which multicast group offset each stream has (stream n → base + n), kept for the life
+    /// of the stream so a reload never moves an unchanged stream's group.
+    var multicastIndex: [ObjectIdentifier: Int] = [:]
     var isShuttingDown = false
     /// The one access check; nil serves everyone.
     let access: AccessPolicy?
@@ -45,7 +49,10 @@ final class RTSPServerState: @unchecked Sendable {
     /// right after connecting, so it is there within a round trip on any usable path.
     static let refusalGrace: TimeAmount = .milliseconds(250)
 
-    init(configuration: RTSPServer.Configuration, hubs: [StreamHub], eventLoop: any EventLoop, logger: Logger, access: AccessPolicy? = nil) {
+    init(
+        configuration: RTSPServer.Configuration, hubs: [StreamHub], storedMedia: [StoredMediaService] = [], eventLoop: any EventLoop,
+        logger: Logger, access: AccessPolicy? = nil
+    ) {
         self.access = access
         self.configuration = configuration
         self.eventLoop = eventLoop
@@ -54,6 +61,14 @@ final class RTSPServerState: @unchecked Sendable {
         self.playbackPorts = PlaybackPorts(eventLoop: eventLoop)
         self.limiter = ConnectionLimiter(limits: .init(
             total: configuration.maxConnections, perAddress: configuration.maxConnectionsPerAddress))
+        for service in storedMedia {
+            self.storedMedia[service.path] = makeOffer(service)
+        }
+    }
+
+    func makeOffer(_ service: StoredMediaService) -> StoredMediaOffer {
+        StoredMediaOffer(
+            service: service, eventLoop: eventLoop, ports: playbackPorts, pool: .singleton, configuration: configuration, logger: logger)
     }
 
     // MARK: - Connections

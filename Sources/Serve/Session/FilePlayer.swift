@@ -58,7 +58,7 @@ final class FilePlayer: SessionSource {
     /// The instant of the last unit sent and when it was due.
     private var lastSent: (instant: Int64, due: NIODeadline)?
     private var timer: Scheduled<Void>?
-    private var reportTimer: RepeatedTask?
+    private var reportTimer: Scheduled<Void>?
     private var stopped = false
     /// ONVIF replay: the CSeq byte its extension carries, and whether the next unit starts a
     /// section (after a PLAY or a gap).
@@ -267,13 +267,20 @@ final class FilePlayer: SessionSource {
         let first = head < queue.count ? queue[head].decodeInstant : reader.start
         anchor = (.now(), first)
         // The PLAY response was just written; the first report and media follow it.
-        eventLoop.execute { [weak self] in
+        eventLoop.assumeIsolated().execute { [weak self] in
             guard let self, self.playing else { return }
             self.sendReports(goodbye: false)
-            self.reportTimer = self.eventLoop.scheduleRepeatedTask(initialDelay: Self.reportInterval, delay: Self.reportInterval) { [weak self] _ in
-                self?.sendReports(goodbye: false)
-            }
+            self.scheduleReport()
             self.pump()
+        }
+    }
+
+    /// The next sender report, `reportInterval` from now, while playing.
+    private func scheduleReport() {
+        reportTimer = eventLoop.assumeIsolated().scheduleTask(in: Self.reportInterval) { [weak self] in
+            guard let self, self.playing else { return }
+            self.sendReports(goodbye: false)
+            self.scheduleReport()
         }
     }
 
@@ -310,7 +317,7 @@ final class FilePlayer: SessionSource {
                 batch.landed = landed
                 return batch
             }
-        }.whenComplete { [weak self] result in
+        }.assumeIsolated().whenComplete { [weak self] result in
             guard let self, generation == self.generation else { return }
             self.readInFlight = false
             switch result {
@@ -348,7 +355,7 @@ final class FilePlayer: SessionSource {
                 }
                 return try filter.read(from: reader, span: span, units: Self.readAheadUnits)
             }
-        }.whenComplete { [weak self] result in
+        }.assumeIsolated().whenComplete { [weak self] result in
             guard let self, generation == self.generation else { return }
             self.readInFlight = false
             switch result {
@@ -447,7 +454,7 @@ final class FilePlayer: SessionSource {
         for output in session.outputs.values {
             if case .interleaved(let connection, _, _) = output.transport, !connection.channel.isWritable {
                 anchor.uptime = anchor.uptime + Self.stallRetry
-                timer = eventLoop.scheduleTask(in: Self.stallRetry) { [weak self] in self?.pump() }
+                timer = eventLoop.assumeIsolated().scheduleTask(in: Self.stallRetry) { [weak self] in self?.pump() }
                 return
             }
         }
@@ -489,12 +496,12 @@ final class FilePlayer: SessionSource {
         if !readerAtEnd && ahead < Int64(Double(Self.readAhead) * max(1, scale)) / 2 { fetch() }
         if head < queue.count {
             let next = rateControl ? due(queue[head].decodeInstant) : now
-            timer = eventLoop.scheduleTask(deadline: next) { [weak self] in self?.pump() }
+            timer = eventLoop.assumeIsolated().scheduleTask(deadline: next) { [weak self] in self?.pump() }
         } else if readerAtEnd && !readInFlight {
             // The BYE follows once the last picture has had its time on screen: players stop
             // reading at a BYE, and one sent with the last packets cuts off what they still
             // hold to reorder.
-            timer = eventLoop.scheduleTask(in: Self.endGrace) { [weak self] in self?.finish() }
+            timer = eventLoop.assumeIsolated().scheduleTask(in: Self.endGrace) { [weak self] in self?.finish() }
         }
     }
 

@@ -20,18 +20,21 @@ final class PlaybackPorts {
         self.eventLoop = eventLoop
     }
 
-    /// Binds the pairs from `firstPort` on, skipping ports in use.
-    func bind(host: String, firstPort: Int, attempts: Int = 200) async throws {
+    /// Binds the pairs from `firstPort` on, skipping ports in use. Called off the loop, so the
+    /// ports are reached through the box.
+    static func bind(_ ports: NIOLoopBound<PlaybackPorts>, host: String, firstPort: Int, attempts: Int = 200) async throws {
+        let eventLoop = ports.eventLoop
         var port = firstPort
         var bound: [UDPPortPair] = []
         for position in 0..<Self.trackPositions {
             bound.append(try await UDPPortPair.bind(host: host, from: &port, attempts: attempts, eventLoop: eventLoop) { buffer, address in
-                self.receive(buffer, position: position, from: address)
+                ports.value.receive(buffer, position: position, from: address)
             })
         }
+        let pairs = bound
         try await eventLoop.submit {
-            self.pairs = bound
-            self.outputs = Array(repeating: [:], count: bound.count)
+            ports.value.pairs = pairs
+            ports.value.outputs = Array(repeating: [:], count: pairs.count)
         }.get()
     }
 

@@ -2,6 +2,7 @@ import Access
 import Logging
 import MediaCore
 import NIOCore
+import Synchronization
 import NIOPosix
 import ServeWire
 import NIOConcurrencyHelpers
@@ -64,26 +65,25 @@ public enum StoredMediaError: Error, Hashable, Sendable, CustomStringConvertible
 }
 
 /// A reader handed between the event loop and the blocking pool. Only pool tasks touch the
-/// reader, one at a time under the lock: the one place on this path where the compiler takes
-/// the lock's word for it (the reader is a non-Sendable class by design: it blocks on files).
-final class StoredReaderCell: @unchecked Sendable {
-    private let lock = NIOLock()
-    private let reader: any StoredMediaReader
+/// reader (a non-Sendable class by design: it blocks on files), one at a time inside the
+/// mutex, which owns it from the start.
+final class StoredReaderCell: Sendable {
+    private let reader: Mutex<any StoredMediaReader>
     let tracks: [StoredTrack]
     let timeline: StoredTimeline
     let start: Int64
     let end: Int64
 
-    init(_ reader: any StoredMediaReader) {
+    init(_ reader: sending any StoredMediaReader) {
         tracks = reader.tracks
         timeline = reader.timeline
         start = reader.start
         end = reader.end
-        self.reader = reader
+        self.reader = Mutex(reader)
     }
 
-    func withReader<T>(_ body: (any StoredMediaReader) throws -> T) rethrows -> T {
-        try lock.withLock { try body(reader) }
+    func withReader<T: Sendable>(_ body: (any StoredMediaReader) throws -> T) throws -> T {
+        try reader.withLock { reader in try body(reader) }
     }
 }
 
@@ -171,7 +171,7 @@ final class StoredMediaOffer: MediaOffer {
         respond: @escaping (Result<SessionDescription, ServeError>) -> Void
     ) {
         let path = service.path
-        openReader(target).whenComplete { [self] result in
+        openReader(target).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let cell):
                 keep(cell, for: target)
@@ -198,7 +198,7 @@ final class StoredMediaOffer: MediaOffer {
         }
         players += 1
         let opening = take(for: target).map { eventLoop.makeSucceededFuture($0) } ?? openReader(target)
-        opening.whenComplete { [self] result in
+        opening.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let cell):
                 let player = FilePlayer(

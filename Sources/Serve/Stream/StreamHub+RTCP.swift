@@ -71,10 +71,14 @@ extension StreamHub {
     func startReports() {
         eventLoop.assertInEventLoop()
         for track in tracks { scheduleReport(track: track) }
-        if bitrateController != nil {
-            bitrateTimer = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
-                self?.steerBitrate()
-            }
+        if bitrateController != nil { scheduleBitrateDecision() }
+    }
+
+    private func scheduleBitrateDecision() {
+        bitrateTimer = eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in
+            guard let self, !self.isShutDown else { return }
+            self.steerBitrate()
+            self.scheduleBitrateDecision()
         }
     }
 
@@ -115,7 +119,7 @@ extension StreamHub {
             minimumInterval: configuration.reducedMinimumRTCPInterval
                 ? RTCPInterval.reducedMinimumInterval(sessionBandwidthKbps: configuration.sessionBandwidthKbps)
                 : RTCPInterval.defaultMinimumInterval)
-        track.reportTimer = eventLoop.scheduleTask(in: .nanoseconds(Int64(interval * 1e9))) { [weak self, weak track] in
+        track.reportTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(interval * 1e9))) { [weak self, weak track] in
             guard let self, let track else { return }
             self.sendReports(track: track)
             track.sentFirstReport = true

@@ -11,10 +11,10 @@ public struct ViewerSnapshot: Sendable, Hashable {
 }
 
 extension StreamHub {
-    /// The statistics of every playing viewer, read on the hub's loop.
-    public func viewerSnapshots() async throws -> [ViewerSnapshot] {
-        try await eventLoop.submit {
-            self.tracks.flatMap { track in
+    /// The statistics of every playing viewer.
+    func viewerSnapshots() -> [ViewerSnapshot] {
+        eventLoop.assertInEventLoop()
+        return tracks.flatMap { track in
                 track.outputs.map { output in
                     ViewerSnapshot(
                         session: output.session.id, track: track.index,
@@ -23,13 +23,12 @@ extension StreamHub {
                         statistics: output.statistics)
                 }
             }
-        }.get()
     }
 
     /// Each track's totals over the life of the stream, all viewers together.
-    public func trackSnapshots() async throws -> [TrackSnapshot] {
-        try await eventLoop.submit {
-            self.tracks.map { track in
+    func trackSnapshots() -> [TrackSnapshot] {
+        eventLoop.assertInEventLoop()
+        return tracks.map { track in
                 TrackSnapshot(
                     track: track.index, kind: track.configuration.kind == .video ? "video" : "audio",
                     clockRate: track.configuration.clockRate, packetsSent: UInt64(track.packetizer.packetCount),
@@ -38,11 +37,7 @@ extension StreamHub {
                     nacksReceived: track.nacksReceived, packetsResent: track.resentPackets,
                     keyFrameRequests: track.keyFrameRequests, rtcpFromStrangers: track.rtcpFromStrangers)
             }
-        }.get()
     }
-
-    /// Sessions the server knows, playing or not.
-    public var trackCount: Int { configuration.tracks.count }
 }
 
 /// One track's totals (packets of the shared stream, and the repairs every viewer asked for).

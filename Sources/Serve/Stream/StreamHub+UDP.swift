@@ -1,37 +1,41 @@
 import NIOCore
 import NIOPosix
 
-extension StreamHub {
+extension LiveStream {
     /// Binds an RTP/RTCP server port pair for every track: RTP on an even port and RTCP on the
     /// next one (RFC 3550 §11), trying successive pairs from `firstPort` until both bind.
     func bindUDP(host: String, firstPort: Int, attempts: Int = 200) async throws {
         var port = firstPort
-        for track in tracks {
-            let index = track.index
+        let hub = self.hub
+        for index in configuration.tracks.indices {
             let bound = try await UDPPortPair.bind(host: host, from: &port, attempts: attempts, eventLoop: eventLoop) { buffer, address in
-                self.receiveRTCP(buffer, track: index, from: address, output: nil)
+                hub.value.receiveRTCP(buffer, track: index, from: address, output: nil)
             }
-            try await eventLoop.submit { track.udp = bound }.get()
+            try await eventLoop.submit { hub.value.tracks[index].udp = bound }.get()
         }
     }
 
     /// Gives each track its multicast destination: `group`, port `portBase` + 2 × track. The
     /// TTL is set on the server's sockets, which send both unicast and multicast.
     func configureMulticast(group: String, portBase: Int, ttl: Int) async throws {
-        for track in tracks {
-            let port = portBase + 2 * track.index
+        let hub = self.hub
+        for index in configuration.tracks.indices {
+            let port = portBase + 2 * index
             let rtp = try SocketAddress(ipAddress: group, port: port)
             let rtcp = try SocketAddress(ipAddress: group, port: port + 1)
             try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+                let track = hub.value.tracks[index]
                 track.multicast = (rtp, rtcp, group, port, ttl)
-                guard let udp = track.udp else { return self.eventLoop.makeSucceededVoidFuture() }
+                guard let udp = track.udp else { return hub.value.eventLoop.makeSucceededVoidFuture() }
                 let option = ChannelOptions.socketOption(.ip_multicast_ttl)
                 return udp.rtp.setOption(option, value: SocketOptionValue(ttl))
                     .and(udp.rtcp.setOption(option, value: SocketOptionValue(ttl))).map { _ in () }
             }.get()
         }
     }
+}
 
+extension StreamHub {
     /// Multicast viewers send their reports to the group's RTCP port (RFC 3550 §6): while any
     /// of them plays, Vigil listens there too, or their loss and their BYE would never be
     /// heard. The port is held only while needed (viewers on this host may want it).
@@ -42,7 +46,7 @@ extension StreamHub {
         case (true, .none):
             guard let group = track.multicast?.rtcp else { return }
             track.groupListener = .binding
-            makeGroupListener(group: group, track: track.index).whenComplete { [self] result in
+            makeGroupListener(group: group, track: track.index).assumeIsolated().whenComplete { [self] result in
                 switch result {
                 case .success(let channel):
                     if case .binding = track.groupListener {
@@ -68,13 +72,14 @@ extension StreamHub {
 
     /// A socket on the group's RTCP port, joined to the group.
     private func makeGroupListener(group: SocketAddress, track: Int) -> EventLoopFuture<any Channel> {
-        DatagramBootstrap(group: eventLoop)
+        let hub = NIOLoopBound(self, eventLoop: eventLoop)
+        return DatagramBootstrap(group: eventLoop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ServerDatagramHandler(isRTCP: true) { buffer, address in
-                            self.receiveGroupRTCP(buffer, track: track, from: address)
+                            hub.value.receiveGroupRTCP(buffer, track: track, from: address)
                         })
                 }
             }

@@ -8,12 +8,13 @@ import ServeWire
 /// once and written to every playing viewer from the same buffer.
 ///
 /// All state is confined to `eventLoop` (the RTSP server's loop), so packets, RTSP requests
-/// and RTCP for the stream never race. Encoder threads hand units over with `submit(_:track:)`.
-/// A viewer that cannot keep up (its TCP connection is not writable) loses packets alone,
-/// counted in its statistics; nobody else waits for it.
-public final class StreamHub: @unchecked Sendable {
-    public let configuration: StreamConfiguration
-    public let eventLoop: any EventLoop
+/// and RTCP for the stream never race; the hub is not `Sendable`, and the rest of the program
+/// holds it through a `LiveStream`, whose every call hops to the loop. A viewer that cannot
+/// keep up (its TCP connection is not writable) loses packets alone, counted in its
+/// statistics; nobody else waits for it.
+final class StreamHub {
+    let configuration: StreamConfiguration
+    let eventLoop: any EventLoop
     let logger: Logger
     let anchor: WallClockAnchor
     var tracks: [Track]
@@ -27,7 +28,7 @@ public final class StreamHub: @unchecked Sendable {
     /// receiver reports how the shared encoder is steered.
     let bitrateSetter: (@Sendable (Int) -> Void)?
     var bitrateController: BitrateController?
-    var bitrateTimer: RepeatedTask?
+    var bitrateTimer: Scheduled<Void>?
     /// Forced key frames cost bitrate; joins closer together than this share one.
     let minimumForcedKeyFrameInterval: TimeAmount = .milliseconds(500)
     /// How long a PLAY waits for a key frame before it starts anyway (the viewer then waits
@@ -42,15 +43,12 @@ public final class StreamHub: @unchecked Sendable {
     let datagramFlushBatch = 64
     /// Send the equal-size packets of a unit to each UDP viewer as one segmented write (UDP
     /// GSO) where the kernel supports it; see `DatagramBatch`.
-    public var usesUDPSegmentation = System.supportsUDPSegmentationOffload
+    var usesUDPSegmentation = System.supportsUDPSegmentationOffload
     /// An RFC 2326 §10.12 interleaved header: '$', channel, 16-bit length.
     static let interleavedHeaderSize = InterleavedFrame.headerSize
     /// How long audio for a TCP viewer may wait for the next video unit's flush, so that the
     /// two leave in one system call (see `holdAudio(on:now:)`); zero flushes every unit.
     var interleavedAudioHold: TimeAmount
-    /// 40 ms: past one picture interval at 25 or 30 fps, so audio nearly always rides along,
-    /// and well inside any player's jitter buffer.
-    public static let defaultInterleavedAudioHold: TimeAmount = .milliseconds(40)
     /// Connections audio was left on for the next flush; some may have been flushed since (by
     /// a picture), which the hold timer skips.
     var heldAudio: [InterleavedConnection] = []
@@ -63,26 +61,9 @@ public final class StreamHub: @unchecked Sendable {
         var timeout: Scheduled<Void>?
     }
 
-    /// What the hub may ask of the stream's shared video encoder.
-    public struct EncoderControl: Sendable {
-        public var requestKeyFrame: (@Sendable () -> Void)?
-        public var setBitrate: (@Sendable (Int) -> Void)?
-        /// Decides the encoder's bitrate from the viewers' reports; nil keeps it fixed.
-        public var bitrateController: BitrateController?
-
-        public init(
-            requestKeyFrame: (@Sendable () -> Void)? = nil, setBitrate: (@Sendable (Int) -> Void)? = nil,
-            bitrateController: BitrateController? = nil
-        ) {
-            self.requestKeyFrame = requestKeyFrame
-            self.setBitrate = setBitrate
-            self.bitrateController = bitrateController
-        }
-    }
-
-    public init(
+    init(
         configuration: StreamConfiguration, eventLoop: any EventLoop, anchor: WallClockAnchor, epoch: MediaInstant,
-        encoder: EncoderControl = EncoderControl(), interleavedAudioHold: TimeAmount = StreamHub.defaultInterleavedAudioHold,
+        encoder: LiveStream.EncoderControl = .init(), interleavedAudioHold: TimeAmount = LiveStream.defaultInterleavedAudioHold,
         logger: Logger
     ) {
         self.keyFrameRequester = encoder.requestKeyFrame
@@ -100,12 +81,7 @@ public final class StreamHub: @unchecked Sendable {
         }
     }
 
-    public var path: String { configuration.path }
-
-    /// Hands an encoded unit to the hub from any thread.
-    public func submit(_ unit: EncodedUnit, track: Int) {
-        eventLoop.execute { self.deliver(unit, track: track) }
-    }
+    var path: String { configuration.path }
 
     /// Packetizes `unit` once and writes it to every viewer playing `track`.
     func deliver(_ unit: EncodedUnit, track index: Int) {
@@ -220,7 +196,7 @@ public final class StreamHub: @unchecked Sendable {
         connection.audioHeldSince = now
         heldAudio.append(connection)
         if heldAudioFlush == nil {
-            heldAudioFlush = eventLoop.scheduleTask(deadline: now + interleavedAudioHold) { [weak self] in
+            heldAudioFlush = eventLoop.assumeIsolated().scheduleTask(deadline: now + interleavedAudioHold) { [weak self] in
                 self?.flushHeldAudio()
             }
         }
@@ -245,7 +221,7 @@ public final class StreamHub: @unchecked Sendable {
         // A connection flushed by a picture and held again sits where it was first held, so
         // the oldest hold is not always the first entry.
         if let oldest = waiting.compactMap(\.audioHeldSince).min() {
-            heldAudioFlush = eventLoop.scheduleTask(deadline: oldest + interleavedAudioHold) { [weak self] in
+            heldAudioFlush = eventLoop.assumeIsolated().scheduleTask(deadline: oldest + interleavedAudioHold) { [weak self] in
                 self?.flushHeldAudio()
             }
         }
@@ -275,7 +251,7 @@ public final class StreamHub: @unchecked Sendable {
         }
         var pending = PendingPlay(session: session, baseURL: baseURL, respond: respond, timeout: nil)
         let id = ObjectIdentifier(session)
-        pending.timeout = eventLoop.scheduleTask(in: keyFrameWaitLimit) { [weak self] in
+        pending.timeout = eventLoop.assumeIsolated().scheduleTask(in: keyFrameWaitLimit) { [weak self] in
             guard let self, let i = self.pendingPlays.firstIndex(where: { ObjectIdentifier($0.session) == id }) else { return }
             let late = self.pendingPlays.remove(at: i)
             self.logger.notice("no key frame within the wait limit; starting the viewer without one", metadata: ["session": "\(late.session.id)"])
@@ -336,9 +312,9 @@ public final class StreamHub: @unchecked Sendable {
         // out just after the PLAY response, which the caller writes when this returns: on an
         // interleaved connection nothing may come before that response (clients that read the
         // response first, such as rtsp_load and some NVRs, would take the report for garbage).
-        let outputs = NIOLoopBound(Array(session.outputs.values), eventLoop: eventLoop)
-        eventLoop.execute {
-            for output in outputs.value {
+        let outputs = Array(session.outputs.values)
+        eventLoop.assumeIsolated().execute {
+            for output in outputs {
                 let track = self.tracks[output.trackIndex]
                 guard track.outputs.contains(where: { $0 === output }) else { continue }  // stopped meanwhile
                 self.sendRTCP(to: output, track: track, goodbye: false)
@@ -382,7 +358,7 @@ public final class StreamHub: @unchecked Sendable {
             lastForcedKeyFrame = now
             requester()
         } else {
-            scheduledKeyFrameRequest = eventLoop.scheduleTask(deadline: allowed) { [weak self] in
+            scheduledKeyFrameRequest = eventLoop.assumeIsolated().scheduleTask(deadline: allowed) { [weak self] in
                 guard let self else { return }
                 self.scheduledKeyFrameRequest = nil
                 self.lastForcedKeyFrame = self.eventLoop.now
@@ -392,18 +368,13 @@ public final class StreamHub: @unchecked Sendable {
     }
 
     /// Viewers currently receiving at least one track.
-    public var viewerCount: Int {
+    var viewerCount: Int {
         var sessions = Set<ObjectIdentifier>()
         for track in tracks {
             for output in track.outputs { sessions.insert(ObjectIdentifier(output.session)) }
         }
         return sessions.count
     }
-}
-
-extension StreamHub: EncodedUnitConsumer {
-    /// The live path: hops to the hub's event loop, never waits.
-    public func offer(_ unit: EncodedUnit, track: Int) { submit(unit, track: track) }
 }
 
 extension StreamHub: MediaOffer, SessionSource {

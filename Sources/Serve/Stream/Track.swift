@@ -161,7 +161,7 @@ struct UDPPortPair {
     /// `receiveRTCP` on `eventLoop`.
     static func bind(
         host: String, from port: inout Int, attempts: Int = 200, eventLoop: any EventLoop,
-        receiveRTCP: @escaping (ByteBuffer, SocketAddress) -> Void
+        receiveRTCP: @escaping @Sendable (ByteBuffer, SocketAddress) -> Void
     ) async throws -> UDPPortPair {
         port += port & 1
         var tries = 0
@@ -180,7 +180,7 @@ struct UDPPortPair {
     }
 
     private static func channel(
-        host: String, port: Int, eventLoop: any EventLoop, receive: ((ByteBuffer, SocketAddress) -> Void)?
+        host: String, port: Int, eventLoop: any EventLoop, receive: (@Sendable (ByteBuffer, SocketAddress) -> Void)?
     ) async throws -> any Channel {
         try await DatagramBootstrap(group: eventLoop)
             // Room for the bursts of a key frame sent to many viewers at once.

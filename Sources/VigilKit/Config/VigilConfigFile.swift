@@ -102,6 +102,9 @@ public enum VigilConfigFile {
             if let enabled = http.bool("enabled") { settings.http.enabled = enabled }
             if let host = http.address("host") { settings.http.host = host }
             if let port = http.int("port", 0...65535) { settings.http.port = port }
+            if let rate = http.int("mjpeg_fps", 1...30) { settings.http.mjpegFrameRate = rate }
+            if let quality = http.int("jpeg_quality", 1...100) { settings.http.jpegQuality = quality }
+            if let connections = http.int("max_connections", 1...10000) { settings.http.maxConnections = connections }
             http.finish()
         }
         if let library = top.table("library") {

@@ -24,7 +24,7 @@ extension StatusAPI {
             let wantsClip = parts.last == "clip.mp4"
             if wantsClip { parts.removeLast() }
             let path = parts.joined(separator: "/")
-            if let refusal = await self.checkPlayback(request, context: context, path: path) { return refusal }
+            if let refusal = await self.checkStream(request, context: context, permission: .playback, path: path) { return refusal }
             let configured = vigil.settings.streams.contains { $0.path == path && $0.record.enabled }
             let index = vigil.recordings.index
             let known: Bool
@@ -52,8 +52,10 @@ extension StatusAPI {
         }
     }
 
-    private func checkPlayback(_ request: Request, context: StatusRequestContext, path: String) async -> Response? {
-        var accessRequest = HTTPAccess.accessRequest(request, context: context, action: AccessAction(.playback, path: path))
+    /// Nil when the policy allows `permission` on stream `path` (credentials, a Bearer token,
+    /// or `?token=`); else the refusal to answer with.
+    func checkStream(_ request: Request, context: StatusRequestContext, permission: Permission, path: String) async -> Response? {
+        var accessRequest = HTTPAccess.accessRequest(request, context: context, action: AccessAction(permission, path: path))
         if case .none = accessRequest.credentials, let token = request.uri.queryParameters["token"] {
             accessRequest.credentials = .token(String(token))
         }

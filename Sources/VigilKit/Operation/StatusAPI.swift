@@ -30,7 +30,8 @@ public final class StatusAPI: Sendable {
     /// The API's limits; `requestTimeout` is the RTSP listener's `request_timeout`.
     public struct Limits: Sendable, Hashable {
         public var requestTimeout: TimeAmount
-        /// `vigil status` and a Prometheus scraper or two: far more than they need.
+        /// `[http] max_connections`: snapshot and MJPEG clients, `vigil status`, scrapers. An
+        /// MJPEG viewer holds one for as long as it watches.
         public var maxConnections: Int
         /// A GET with its headers is well under 1 KiB; 16 KiB holds any real one.
         public var maxHeaderBytes: Int
@@ -38,7 +39,7 @@ public final class StatusAPI: Sendable {
         public var maxBodyBytes: Int
 
         public init(
-            requestTimeout: TimeAmount = .seconds(5), maxConnections: Int = 32, maxHeaderBytes: Int = 16 * 1024,
+            requestTimeout: TimeAmount = .seconds(5), maxConnections: Int = VigilSettings.HTTP.defaultMaxConnections, maxHeaderBytes: Int = 16 * 1024,
             maxBodyBytes: Int = 64 * 1024
         ) {
             self.requestTimeout = requestTimeout
@@ -117,6 +118,7 @@ public final class StatusAPI: Sendable {
         }
         addTokenRoutes(to: router, vigil: vigil)
         addRecordingRoutes(to: router, vigil: vigil)
+        addSnapshotRoutes(to: router, vigil: vigil)
         let limits = self.limits
         let logger = self.logger
         let app = Application(

@@ -103,7 +103,7 @@ public final class SystemdLifecycle: Sendable {
         let streams = vigil.streams
         var parts: [String] = []
         for stream in streams {
-            let viewers = (try? await stream.hub.eventLoop.submit { stream.hub.viewerCount }.get()) ?? 0
+            let viewers = (try? await stream.hub.viewerCount()) ?? 0
             parts.append("\(stream.path): \(viewers) viewer\(viewers == 1 ? "" : "s")")
         }
         return "Serving \(streams.count) stream\(streams.count == 1 ? "" : "s") — " + parts.joined(separator: "; ")

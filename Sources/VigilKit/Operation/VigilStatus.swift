@@ -48,6 +48,8 @@ public struct VigilStatus: Codable, Sendable {
         public var framesDropped: UInt64
         public var audioChunksCaptured: UInt64
         public var audioUnitsEncoded: UInt64
+        /// JPEG encodes for snapshots and MJPEG (one per picture and width asked for).
+        public var snapshotEncodes: UInt64 = 0
     }
 
     public struct Track: Codable, Sendable {
@@ -200,7 +202,7 @@ extension Vigil {
                 counters: VigilStatus.Counters(
                     framesCaptured: pipeline.framesCaptured, framesEncoded: pipeline.framesEncoded,
                     framesDropped: pipeline.framesDroppedBeforeEncoding, audioChunksCaptured: pipeline.audioChunksCaptured,
-                    audioUnitsEncoded: pipeline.audioUnitsEncoded),
+                    audioUnitsEncoded: pipeline.audioUnitsEncoded, snapshotEncodes: pipeline.snapshots?.encodes ?? 0),
                 tracks: tracks.map {
                     .init(
                         index: $0.track, kind: $0.kind, packetsSent: $0.packetsSent, bytesSent: $0.octetsSent,

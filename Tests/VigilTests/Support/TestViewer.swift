@@ -151,7 +151,7 @@ func sequenceGaps(_ packets: [RTPPacket]) -> Int {
 /// For a hub that no longer has any viewer: everything it wrote to `viewer` arrives (loopback
 /// loses nothing), and then nothing more, by the hub's own count and by the viewer's, for
 /// half a second (fifteen pictures' time).
-func assertNothingMoreArrives(from hub: StreamHub, at viewer: TestViewer, file: StaticString = #filePath, line: UInt = #line) async throws {
+func assertNothingMoreArrives(from hub: LiveStream, at viewer: TestViewer, file: StaticString = #filePath, line: UInt = #line) async throws {
     func sentToViewers() async throws -> Int { Int(try await hub.trackSnapshots().map(\.packetsToViewers).reduce(0, +)) }
     func received() -> Int { (0..<viewer.tracks.count).map { viewer.rtpPackets(track: $0).count }.reduce(0, +) }
     let sent = try await sentToViewers()

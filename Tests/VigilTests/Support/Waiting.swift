@@ -1,4 +1,5 @@
 import Foundation
+import TestSeeds
 import XCTest
 
 /// Waits until `condition` holds, looking every 20 ms, for at most `timeout` seconds, and
@@ -61,6 +62,38 @@ enum TestEnvironment {
         try require(FileManager.default.isExecutableFile(atPath: binary.path), "vigil binary not built at \(binary.path)", file: file, line: line)
         return binary
     }
+
+    /// The optimized, statically linked binary an appliance runs (the build of
+    /// `Scripts/build-release`, same scratch path, so the two share it), built on first use in
+    /// a test process (a no-op when it is current). For the tests that bound what something
+    /// costs in CPU: in a debug build most of such a budget goes to NIO's unspecialized
+    /// generics and debug-only checks (perf on the half-open flood: `debugOnly`,
+    /// `assertInEventLoop` and `_IntegerBitPacking` ahead of any Vigil code), which is neither
+    /// what ships nor what the bound is about.
+    static func releaseBinary(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+        let result = releaseBuild
+        guard result.status == 0 else {
+            XCTFail("the release build failed (\(result.status)): \(result.stderr.suffix(3000))", file: file, line: line)
+            throw XCTSkip("no release binary")
+        }
+        let binary = packageRoot.appendingPathComponent(".build/static/release/vigil")
+        try require(FileManager.default.isExecutableFile(atPath: binary.path), "release vigil not built at \(binary.path)", file: file, line: line)
+        return binary
+    }
+
+    private static let releaseBuild: (status: Int32, stderr: String) = {
+        let started = Date()
+        do {
+            let result = try Tool.run("/usr/bin/env", [
+                "swift", "build", "--package-path", packageRoot.path, "-c", "release", "--static-swift-stdlib", "--product", "vigil",
+                "--scratch-path", packageRoot.appendingPathComponent(".build/static").path,
+            ], timeout: 1800)
+            print("release build of vigil: \(Int(Date().timeIntervalSince(started))) s")
+            return (result.status, result.stderr + result.text)
+        } catch {
+            return (-1, "swift build could not be run: \(error)")
+        }
+    }()
 
     /// The package root (Tests/VigilTests/Support/Waiting.swift → three folders up).
     static let packageRoot = URL(fileURLWithPath: #filePath)

@@ -1,0 +1,109 @@
+import Access
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Stills for tools that want a picture, not a stream: `GET /PATH/snapshot.jpg` (the latest
+/// picture; `?width=` scales it down) and `GET /PATH/stream.mjpeg` (motion JPEG as
+/// `multipart/x-mixed-replace`, `[http] mjpeg_fps` pictures a second or fewer with `?fps=`).
+/// Both need the `read` permission on PATH (a user, or a token in `Authorization: Bearer` or
+/// `?token=`, checked once per request: an MJPEG stream is one request), whatever the API's
+/// own address. Every JPEG comes from the stream's `Snapshots`: one encode per picture and
+/// width, however many ask.
+extension StatusAPI {
+    static let snapshotName = "snapshot.jpg"
+    static let mjpegName = "stream.mjpeg"
+    /// The multipart boundary of MJPEG responses.
+    static let mjpegBoundary = "vigil-mjpeg-frame"
+
+    func addSnapshotRoutes(to router: Router<StatusRequestContext>, vigil: Vigil) {
+        router.get("**") { [weak self, weak vigil] request, context -> Response in
+            guard let self, let vigil else { return Response(status: .serviceUnavailable) }
+            var parts = context.parameters.getCatchAll().map(String.init)
+            guard let last = parts.popLast(), last == Self.snapshotName || last == Self.mjpegName, !parts.isEmpty else {
+                return Self.text(.notFound, "not found\n")
+            }
+            let path = parts.joined(separator: "/")
+            if let refusal = await self.checkStream(request, context: context, permission: .read, path: path) { return refusal }
+            guard let stream = vigil.streams.first(where: { $0.settings.path == path }) else {
+                return Self.text(.notFound, "no stream \"\(path)\"\n")
+            }
+            guard let snapshots = stream.pipeline.snapshots else {
+                return Self.text(.notFound, "stream \"\(path)\" plays a file: it has no raw pictures to take a snapshot of\n")
+            }
+            let query = request.uri.queryParameters
+            var width: Int?
+            if let asked = query["width"] {
+                guard let value = Int(asked), value > 0 else {
+                    return Self.text(.badRequest, "width must be a positive whole number of pixels, not \"\(asked)\"\n")
+                }
+                width = value
+            }
+            if last == Self.snapshotName {
+                return try await self.snapshot(snapshots, width: width, path: path)
+            }
+            var rate = vigil.settings.http.mjpegFrameRate
+            if let asked = query["fps"] {
+                guard let value = Int(asked), value > 0 else {
+                    return Self.text(.badRequest, "fps must be a positive whole number, not \"\(asked)\"\n")
+                }
+                rate = min(rate, value)
+            }
+            return self.mjpeg(snapshots, width: width, rate: rate)
+        }
+    }
+
+    private func snapshot(_ snapshots: Snapshots, width: Int?, path: String) async throws -> Response {
+        guard let picture = try await snapshots.latest(width: width) else {
+            return Response(
+                status: .serviceUnavailable, headers: [.retryAfter: "1", .contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "no picture yet\n")))
+        }
+        var headers: HTTPFields = [
+            .contentType: "image/jpeg",
+            // The latest picture changes many times a second: never served from a cache.
+            .cacheControl: "no-store",
+        ]
+        headers[Self.frameHeader] = "\(picture.sequence)"
+        headers[Self.captureHeader] = String(format: "%.6f", Double(picture.instant.nanoseconds) / 1e9)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: picture.jpeg)))
+    }
+
+    /// The picture's frame counter at its source, so a client can tell pictures apart.
+    static let frameHeader = HTTPFields.Element.Name("X-Vigil-Frame")!
+    /// When it was captured, on the media clock, in seconds.
+    static let captureHeader = HTTPFields.Element.Name("X-Vigil-Capture-Time")!
+
+    /// One part per tick: the latest picture, skipped when it has not changed since the last
+    /// part. A viewer that reads slowly holds its own write back (the response body awaits
+    /// each write), so it gets fewer pictures, never a growing queue.
+    private func mjpeg(_ snapshots: Snapshots, width: Int?, rate: Int) -> Response {
+        let interval = Duration.nanoseconds(1_000_000_000 / Int64(rate))
+        let boundary = Self.mjpegBoundary
+        let body = ResponseBody { writer in
+            var lastSequence: UInt64?
+            let clock = ContinuousClock()
+            var next = clock.now
+            while !Task.isCancelled {
+                if let picture = try await snapshots.latest(width: width), picture.sequence != lastSequence {
+                    lastSequence = picture.sequence
+                    var part = ByteBuffer()
+                    part.writeString(
+                        "--\(boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(picture.jpeg.count)\r\n"
+                            + "X-Vigil-Frame: \(picture.sequence)\r\n\r\n")
+                    part.writeBytes(picture.jpeg)
+                    part.writeString("\r\n")
+                    try await writer.write(part)
+                }
+                next = next.advanced(by: interval)
+                if next < clock.now { next = clock.now }
+                try await Task.sleep(until: next, clock: clock)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "multipart/x-mixed-replace; boundary=\(boundary)", .cacheControl: "no-store"],
+            body: body)
+    }
+}
