@@ -1,3 +1,4 @@
+import Foundation
 import Capture
 import Logging
 import MediaCore
@@ -162,11 +163,23 @@ public struct VigilSettings: Sendable, Equatable {
         public var mjpegFrameRate = 5
         /// libjpeg quality of snapshots and MJPEG, 1–100.
         public var jpegQuality = 85
+        /// The page origin allowed to embed Vigil's HTTP answers (CORS,
+        /// `Access-Control-Allow-Origin`): "*" for any, one origin, or nil for none.
+        public var corsOrigin: String?
         /// Open HTTP connections beyond this wait in the listen backlog (see `StatusAPI`).
         public var maxConnections = HTTP.defaultMaxConnections
         /// Room for a burst of snapshot requests and MJPEG viewers, well under the open-file
         /// limit beside the RTSP listener's 2048.
         public static let defaultMaxConnections = 256
+
+        /// `scheme://host[:port]` with an http(s) scheme and nothing after: what a browser
+        /// sends in `Origin`.
+        public static func isOrigin(_ text: String) -> Bool {
+            guard let components = URLComponents(string: text), let scheme = components.scheme,
+                ["http", "https"].contains(scheme.lowercased()), let host = components.host, !host.isEmpty
+            else { return false }
+            return components.path.isEmpty && components.query == nil && components.fragment == nil && components.user == nil
+        }
         public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 8080) {
             self.enabled = enabled
             self.host = host

@@ -42,7 +42,7 @@ final class ConfigTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let keys = [
             "[rtsp]", "host", "port", "udp_port_base", "mtu", "session_timeout", "max_sessions", "multicast",
-            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "mjpeg_fps", "jpeg_quality", "[log]", "level", "[[stream]]", "path",
+            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "mjpeg_fps", "jpeg_quality", "cors_origin", "[log]", "level", "[[stream]]", "path",
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
@@ -85,6 +85,7 @@ final class ConfigTests: XCTestCase {
             mjpeg_fps = 10
             jpeg_quality = 60
             max_connections = 64
+            cors_origin = "https://nvr.example:8443"
 
             # Off loopback the API needs someone granted "api".
             [access]
@@ -146,6 +147,7 @@ final class ConfigTests: XCTestCase {
         http.mjpegFrameRate = 10
         http.jpegQuality = 60
         http.maxConnections = 64
+        http.corsOrigin = "https://nvr.example:8443"
         XCTAssertEqual(settings.http, http)
         XCTAssertEqual(settings.access.anonymousGrants, [Grant(.read, path: .any), Grant(.api, path: .any)])
         XCTAssertEqual(settings.logLevel, .debug)
@@ -201,6 +203,8 @@ final class ConfigTests: XCTestCase {
             ("boolean expected", "[http]\nenabled = 1", 2, "http.enabled", "must be true or false, got an integer"),
             ("mjpeg rate", "[http]\n\nmjpeg_fps = 0", 3, "http.mjpeg_fps", "must be 1...30, got 0"),
             ("jpeg quality", "[http]\njpeg_quality = 101", 2, "http.jpeg_quality", "must be 1...100, got 101"),
+            ("cors origin with a path", "[http]\ncors_origin = \"https://nvr.example/page\"", 2, "http.cors_origin",
+             "must be \"*\" or an origin such as \"https://nvr.example:8443\" (scheme://host[:port], no path), got \"https://nvr.example/page\""),
             ("http connections", "[http]\nmax_connections = \"many\"", 2, "http.max_connections", "must be an integer in 1...10000, got a string"),
             ("log level", "[log]\nlevel = \"verbose\"", 2, "log.level",
              "must be one of \"trace\", \"debug\", \"info\", \"notice\", \"warning\", \"error\", \"critical\", got \"verbose\""),

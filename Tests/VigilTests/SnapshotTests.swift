@@ -11,10 +11,11 @@ import XCTest
 final class SnapshotTests: XCTestCase {
     static let picture = SyntheticVideoSettings(width: 320, height: 240, frameRate: 30)
 
-    static func fixture(mjpegRate: Int = 30) async throws -> VigilFixture {
+    static func fixture(mjpegRate: Int = 30, corsOrigin: String? = nil) async throws -> VigilFixture {
         var settings = VigilFixture.smallSettings()
         settings.http = .init(enabled: true, host: "127.0.0.1", port: 0)
         settings.http.mjpegFrameRate = mjpegRate
+        settings.http.corsOrigin = corsOrigin
         return try await VigilFixture(settings: settings)
     }
 
@@ -165,6 +166,36 @@ final class SnapshotTests: XCTestCase {
             XCTAssertEqual(try Self.decode(jpeg, name: "burst").width, 320)
         }
         try await fixture.stop()
+    }
+
+    /// `[http] cors_origin`: the configured origin (and only it) is told it may read the
+    /// answers; a browser's preflight for a request with credentials is answered.
+    func testCORSAllowsTheConfiguredOriginOnly() async throws {
+        let fixture = try await Self.fixture(corsOrigin: "https://nvr.example")
+        let port = try XCTUnwrap(fixture.httpPort)
+        _ = try await Self.snapshot(port)
+        let allowed = try HTTPClient.get(port, "/live/snapshot.jpg", headers: ["Origin: https://nvr.example"])
+        XCTAssertEqual(allowed.status, 200)
+        XCTAssertEqual(allowed.headers["access-control-allow-origin"], "https://nvr.example")
+        XCTAssertEqual(allowed.headers["vary"], "Origin")
+        let other = try HTTPClient.get(port, "/live/snapshot.jpg", headers: ["Origin: https://elsewhere.example"])
+        XCTAssertEqual(other.status, 200, "CORS is the browser's check; the answer itself is the same")
+        XCTAssertNil(other.headers["access-control-allow-origin"], "another origin is not allowed")
+        let preflight = try runProcess("curl", [
+            "-s", "-i", "-X", "OPTIONS", "-H", "Origin: https://nvr.example", "-H", "Access-Control-Request-Method: GET",
+            "-H", "Access-Control-Request-Headers: authorization", "http://127.0.0.1:\(port)/live/snapshot.jpg",
+        ])
+        XCTAssertTrue(preflight.text.hasPrefix("HTTP/1.1 204"), preflight.text)
+        XCTAssertTrue(preflight.text.lowercased().contains("access-control-allow-methods: get, head, options"), preflight.text)
+        XCTAssertTrue(preflight.text.lowercased().contains("access-control-allow-headers: accept, authorization, range"), preflight.text)
+        try await fixture.stop()
+
+        let closed = try await Self.fixture()
+        let closedPort = try XCTUnwrap(closed.httpPort)
+        _ = try await Self.snapshot(closedPort)
+        let plain = try HTTPClient.get(closedPort, "/live/snapshot.jpg", headers: ["Origin: https://nvr.example"])
+        XCTAssertNil(plain.headers["access-control-allow-origin"], "no CORS unless configured")
+        try await closed.stop()
     }
 
     static func snapshotEncodes(_ port: Int) throws -> UInt64 {

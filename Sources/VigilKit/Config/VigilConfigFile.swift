@@ -105,6 +105,14 @@ public enum VigilConfigFile {
             if let rate = http.int("mjpeg_fps", 1...30) { settings.http.mjpegFrameRate = rate }
             if let quality = http.int("jpeg_quality", 1...100) { settings.http.jpegQuality = quality }
             if let connections = http.int("max_connections", 1...10000) { settings.http.maxConnections = connections }
+            if let origin = http.string("cors_origin") {
+                // "*", or one origin as a browser sends it: scheme://host[:port], no path.
+                if origin == "*" || origin.isEmpty || VigilSettings.HTTP.isOrigin(origin) {
+                    settings.http.corsOrigin = origin.isEmpty ? nil : origin
+                } else {
+                    http.problem("cors_origin", "must be \"*\" or an origin such as \"https://nvr.example:8443\" (scheme://host[:port], no path), got \"\(origin)\"")
+                }
+            }
             http.finish()
         }
         if let library = top.table("library") {

@@ -93,6 +93,13 @@ public final class StatusAPI: Sendable {
     /// shutdown. The routes hold it weakly: a request after it is gone gets 503.
     func run(for vigil: Vigil) async throws {
         let router = Router(context: StatusRequestContext.self)
+        if let origin = settings.corsOrigin {
+            // Hummingbird's CORS: preflights answered, the origin on every answer (refusals too).
+            router.add(middleware: CORSMiddleware(
+                allowOrigin: origin == "*" ? .all : .oneOf(origin), allowHeaders: [.accept, .authorization, .range],
+                allowMethods: [.get, .head, .options], exposedHeaders: ["X-Vigil-Frame", "X-Vigil-Capture-Time", "Content-Range"],
+                maxAge: .seconds(600)))
+        }
         // On loopback only this box reaches the API (`vigil status`, a local scraper); anywhere
         // else it needs the `api` permission (buildVigil refused to start if nobody has it).
         let guarded = !VigilSettings.Access.isLoopback(settings.host)
