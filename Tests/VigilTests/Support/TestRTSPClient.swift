@@ -100,6 +100,12 @@ final class TestRTSPClient: @unchecked Sendable {
         try await channel.setOption(ChannelOptions.autoRead, value: false)
     }
 
+    /// Reads again after `stopReading()`.
+    func resumeReading() async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: true)
+        channel.read()
+    }
+
     func close() async {
         try? await channel.close()
     }
