@@ -77,6 +77,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HTTP Live Streaming: playlists (RFC 8216 and its low-latency revision) and the live
+        // window of segments and parts, cut by the recorder's muxer. No sockets.
+        .target(
+            name: "HLS",
+            dependencies: ["MediaCore", "Container", "Record", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // The media library: files played by name (MP4, H.264 Annex B, H.263 elementary
         // streams), read as stored media, with the name checks that keep requests inside it.
         .target(
@@ -120,7 +127,7 @@ let package = Package(
         .target(
             name: "VigilKit",
             dependencies: [
-                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens", "Record", "Container", "Library",
+                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens", "Record", "Container", "Library", "HLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -187,7 +194,7 @@ let package = Package(
             name: "VigilTests",
             dependencies: [
                 "VigilKit", "Serve", "ServeWire", "MediaCore", "Capture", "Encode", "TestSeeds", "Access", "Tokens", "Record",
-                "Container",
+                "Container", "HLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

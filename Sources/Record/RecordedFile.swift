@@ -107,3 +107,52 @@ struct RecordedFile {
         return Int64(end) * 1_000_000_000 / Int64(track.timescale)
     }
 }
+
+/// A recorded file cut where a player may start, for a VOD playlist that points into the
+/// file by byte ranges (no re-muxing): the initialization segment, then runs of whole
+/// fragments that each begin with a key frame.
+public struct RecordedLayout: Sendable {
+    public struct Chunk: Sendable, Hashable {
+        /// The bytes of its fragments in the file.
+        public var range: Range<Int>
+        /// Where its video starts, in nanoseconds from the file's start, and how long it lasts.
+        public var start: Int64
+        public var duration: Int64
+    }
+
+    public var initialization: Range<Int>
+    public var chunks: [Chunk]
+
+    public init(path: String) throws(RecordError) {
+        let file = try RecordedFile(path: path)
+        initialization = 0..<file.initialization.readableBytes
+        guard let video = file.tracks.first(where: \.isVideo), video.timescale > 0 else {
+            chunks = []
+            return
+        }
+        func nanoseconds(_ ticks: UInt64) -> Int64 { Int64(ticks) * 1_000_000_000 / Int64(video.timescale) }
+        var found: [Chunk] = []
+        for fragment in file.fragments {
+            guard let run = fragment.runs.first(where: { $0.trackID == video.id }), let first = run.samples.first else { continue }
+            let start = nanoseconds(run.baseDecodeTime)
+            let end = nanoseconds(run.baseDecodeTime + run.duration)
+            if first.isSync || found.isEmpty {
+                found.append(Chunk(range: fragment.offset..<fragment.end, start: start, duration: end - start))
+            } else {
+                let last = found[found.count - 1]
+                found[found.count - 1] = Chunk(range: last.range.lowerBound..<fragment.end, start: last.start, duration: end - last.start)
+            }
+        }
+        chunks = found
+    }
+}
+
+extension RecordedLayout {
+    /// `range` of the file at `path` (shorter at its end).
+    public static func read(path: String, range: Range<Int>) throws(RecordError) -> ByteBuffer {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw .system(call: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        return try RecordingDirectory.read(descriptor: fd, path: path, offset: range.lowerBound, length: range.count)
+    }
+}

@@ -47,6 +47,16 @@ public struct SegmentWriter {
         /// Audio placement follows the sample count unless the capture instants say it is
         /// off by more than this.
         public var audioRealignment = MediaDuration.milliseconds(20)
+        /// Where media time counts from. A recorded file stands alone, so its time starts at its
+        /// first key frame (`.perSegment`, with a `mehd` the recorder patches at close); HLS
+        /// segments share one initialization segment and one timeline (`.continuous`: from
+        /// the first segment's start, no `mehd`, fragment numbers never restart).
+        public var timeline = Timeline.perSegment
+
+        public enum Timeline: Sendable, Hashable {
+            case perSegment
+            case continuous
+        }
 
         public init(segmentDuration: MediaDuration, partDuration: MediaDuration, width: Int, height: Int, audio: RecordedAudio?) {
             self.segmentDuration = segmentDuration
@@ -72,6 +82,8 @@ public struct SegmentWriter {
 
     public let configuration: Configuration
     private var segment: (start: MediaInstant, sps: [UInt8], pps: [UInt8])?
+    /// Media time zero: the open segment's start, or with a continuous timeline the first's.
+    private var origin: MediaInstant?
     private var sequenceNumber: UInt32 = 0
     private var partStart = MediaInstant(nanoseconds: 0)
     private var video: [EncodedUnit] = []
@@ -142,6 +154,7 @@ public struct SegmentWriter {
 
     private mutating func reset() {
         segment = nil
+        if configuration.timeline == .perSegment { origin = nil }
         video.removeAll()
         audio.removeAll()
         boundary = nil
@@ -150,9 +163,12 @@ public struct SegmentWriter {
 
     private mutating func open(at start: MediaInstant, sps: [UInt8], pps: [UInt8]) -> Action {
         segment = (start, sps, pps)
-        sequenceNumber = 0
         partStart = start
-        audioNextTicks = nil
+        if configuration.timeline == .perSegment || origin == nil {
+            origin = start
+            sequenceNumber = 0
+            audioNextTicks = nil
+        }
         var tracks: [TrackDescription] = []
         if let avc = try? AVCConfiguration(sps: [sps], pps: [pps]) {
             tracks.append(TrackDescription(
@@ -162,7 +178,8 @@ public struct SegmentWriter {
         if let recorded = configuration.audio {
             tracks.append(TrackDescription(id: Self.audioTrackID, timescale: recorded.timescale, media: recorded.media))
         }
-        return .open(start: start, initialization: FragmentedMP4.initializationSegment(tracks: tracks, fragmentDuration: 0))
+        let movieDuration: UInt64? = configuration.timeline == .perSegment ? 0 : nil
+        return .open(start: start, initialization: FragmentedMP4.initializationSegment(tracks: tracks, fragmentDuration: movieDuration))
     }
 
     private mutating func cutIfReady() -> [Action] {
@@ -198,11 +215,11 @@ public struct SegmentWriter {
     /// off the pending lists. `lastPictureEnds` gives the last picture's end when no later
     /// picture is pending (at `finish`).
     private mutating func part(until end: MediaInstant, lastPictureEnds: MediaInstant?) -> ByteBuffer? {
-        guard let current = segment else { return nil }
+        guard segment != nil, let origin else { return nil }
         let pictures = video.prefix { $0.instant < end }
         guard !pictures.isEmpty else { return nil }
         func videoTicks(_ instant: MediaInstant) -> Int64 {
-            ticks(instant - current.start, timescale: Self.videoTimescale)
+            ticks(instant - origin, timescale: Self.videoTimescale)
         }
         var samples: [Sample] = []
         samples.reserveCapacity(pictures.count)
@@ -219,7 +236,7 @@ public struct SegmentWriter {
         if let recorded = configuration.audio {
             let sounds = audio.prefix { $0.instant < end }
             if let first = sounds.first {
-                let placed = ticks(first.instant - current.start, timescale: recorded.timescale)
+                let placed = ticks(first.instant - origin, timescale: recorded.timescale)
                 let tolerance = ticks(configuration.audioRealignment, timescale: recorded.timescale)
                 var base = audioNextTicks ?? placed
                 if abs(placed - base) > tolerance { base = placed }

@@ -205,7 +205,8 @@ public func buildVigil(
         for stream in settings.streams {
             built.append(try buildStream(
                 stream, mtu: settings.mtu, interleavedAudioHold: settings.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor,
-                recordings: recordings, library: settings.library, jpegQuality: settings.http.jpegQuality, logger: logger))
+                recordings: recordings, library: settings.library, jpegQuality: settings.http.jpegQuality,
+                hls: settings.http.enabled && settings.http.hls.enabled, logger: logger))
         }
     } catch {
         try? eventLoopGroup.syncShutdownGracefully()
@@ -271,7 +272,7 @@ func openTokenStore(_ access: VigilSettings.Access, environment: [String: String
 func buildStream(
     _ settings: VigilSettings.Stream, mtu: Int, interleavedAudioHold: TimeAmount = LiveStream.defaultInterleavedAudioHold,
     eventLoop: any EventLoop, anchor: WallClockAnchor, recordings: RecordingService, library: VigilSettings.Library = .init(),
-    jpegQuality: Int = 85, logger: Logger
+    jpegQuality: Int = 85, hls: Bool = false, logger: Logger
 ) throws -> VigilStream {
     if case .file(let name, let loop) = settings.videoSource {
         return try buildFileStream(
@@ -377,7 +378,7 @@ func buildStream(
         } catch {
             throw VigilStartupError(description: "stream \(settings.path): audio: \(error)")
         }
-        audioEncoder = AudioEncoders(stream: .opus(opus), opusCopy: nil)
+        audioEncoder = AudioEncoders(stream: .opus(opus), opusCopy: nil, recorderTakesCopy: false)
         audioKbps = opus.bitrateKbps
         // RFC 7587: a dynamic payload type, 48 kHz RTP clock whatever the input rate.
         var track = TrackConfiguration.opus(
@@ -388,16 +389,20 @@ func buildStream(
         tracks.append(track)
     } else if settings.audio.enabled {
         let law: G711Encoder.Law = settings.audio.codec == .pcmu ? .muLaw : .aLaw
-        // Recordings get an Opus copy of G.711 audio unless told to keep G.711 as it is.
+        // Recordings get an Opus copy of G.711 audio unless told to keep G.711 as it is, and
+        // live HLS gets it while a muxer runs.
+        let recordsCopy = settings.record.enabled && settings.record.audio == .opus
         var copy: OpusEncoder?
-        if settings.record.enabled && settings.record.audio == .opus {
+        if recordsCopy || hls {
             do {
                 copy = try OpusEncoder(sampleRate: audioSampleRate)
             } catch {
-                throw VigilStartupError(description: "stream \(settings.path): [stream.record] audio = \"opus\": \(error)")
+                throw VigilStartupError(
+                    description: "stream \(settings.path): "
+                        + (recordsCopy ? "[stream.record] audio = \"opus\"" : "the Opus copy of its audio for HLS") + ": \(error)")
             }
         }
-        audioEncoder = AudioEncoders(stream: .g711(G711Encoder(law: law)), opusCopy: copy)
+        audioEncoder = AudioEncoders(stream: .g711(G711Encoder(law: law)), opusCopy: copy, recorderTakesCopy: recordsCopy)
         audioKbps = audioSampleRate * 8 / 1000
         // RFC 3551 §6: PCMU is static payload type 0 and PCMA 8, both 8 kHz mono; any other
         // rate needs a dynamic type with its rate in rtpmap.

@@ -166,6 +166,8 @@ public struct VigilSettings: Sendable, Equatable {
         /// The page origin allowed to embed Vigil's HTTP answers (CORS,
         /// `Access-Control-Allow-Origin`): "*" for any, one origin, or nil for none.
         public var corsOrigin: String?
+        /// `PATH/index.m3u8`: low-latency HLS of each live stream (see `HLSService`).
+        public var hls = HLS()
         /// Open HTTP connections beyond this wait in the listen backlog (see `StatusAPI`).
         public var maxConnections = HTTP.defaultMaxConnections
         /// Room for a burst of snapshot requests and MJPEG viewers, well under the open-file
@@ -180,6 +182,20 @@ public struct VigilSettings: Sendable, Equatable {
             else { return false }
             return components.path.isEmpty && components.query == nil && components.fragment == nil && components.user == nil
         }
+        /// `[http]`'s `hls*` keys.
+        public struct HLS: Sendable, Hashable {
+            public var enabled = true
+            /// `PART-TARGET`: no part is longer (parts hold whole pictures, so most are a
+            /// picture interval shorter or equal).
+            public var partTarget = MediaDuration.milliseconds(200)
+            /// The shortest segment: segments are cut on the first key frame after it, so the
+            /// key-frame interval decides when it is longer.
+            public var segmentDuration = MediaDuration.seconds(1)
+            /// A muxer with no request for this long is closed (it starts again on the next).
+            public var idleTimeout = MediaDuration.seconds(30)
+            public init() {}
+        }
+
         public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 8080) {
             self.enabled = enabled
             self.host = host

@@ -105,6 +105,19 @@ public enum VigilConfigFile {
             if let rate = http.int("mjpeg_fps", 1...30) { settings.http.mjpegFrameRate = rate }
             if let quality = http.int("jpeg_quality", 1...100) { settings.http.jpegQuality = quality }
             if let connections = http.int("max_connections", 1...10000) { settings.http.maxConnections = connections }
+            if let hls = http.bool("hls") { settings.http.hls.enabled = hls }
+            if let part = http.duration("hls_part", .milliseconds(100)...MediaDuration.seconds(2), example: "200ms") {
+                settings.http.hls.partTarget = part
+            }
+            if let segment = http.duration("hls_segment", .milliseconds(500)...MediaDuration.seconds(30), example: "1s") {
+                settings.http.hls.segmentDuration = segment
+            }
+            if let idle = http.duration("hls_idle", .seconds(1)...MediaDuration.seconds(3600), example: "30s") {
+                settings.http.hls.idleTimeout = idle
+            }
+            if settings.http.hls.partTarget > settings.http.hls.segmentDuration {
+                http.problem("hls_part", "must not be longer than hls_segment (\(TableReader.shown(settings.http.hls.segmentDuration)))")
+            }
             if let origin = http.string("cors_origin") {
                 // "*", or one origin as a browser sends it: scheme://host[:port], no path.
                 if origin == "*" || origin.isEmpty || VigilSettings.HTTP.isOrigin(origin) {

@@ -20,6 +20,7 @@ extension StatusAPI {
         router.get("**") { [weak self, weak vigil] request, context -> Response in
             guard let self, let vigil else { return Response(status: .serviceUnavailable) }
             var parts = context.parameters.getCatchAll().map(String.init)
+            if let answer = try await self.hls(parts, request: request, context: context, vigil: vigil) { return answer }
             guard let last = parts.popLast(), last == Self.snapshotName || last == Self.mjpegName, !parts.isEmpty else {
                 return Self.text(.notFound, "not found\n")
             }

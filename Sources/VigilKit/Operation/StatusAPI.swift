@@ -55,6 +55,8 @@ public final class StatusAPI: Sendable {
     let limits: Limits
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
+    /// Live HLS muxers and playlist sessions.
+    let hlsService: HLSService
     private let bound: EventLoopPromise<Int>
     private let boundCompleted = NIOLockedValueBox(false)
 
@@ -66,6 +68,7 @@ public final class StatusAPI: Sendable {
         self.access = access
         self.limits = limits
         self.eventLoopGroup = eventLoopGroup
+        self.hlsService = HLSService(settings: settings.hls)
         var logger = logger
         logger[metadataKey: "api"] = "http"
         self.logger = logger
@@ -151,6 +154,18 @@ public final class StatusAPI: Sendable {
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
+        // Idle HLS muxers and sessions go once a second; all of them when the API stops.
+        let reaper = Task { [weak vigil, hlsService] in
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                guard let vigil else { return }
+                hlsService.reap(streams: vigil.streams)
+            }
+        }
+        defer {
+            reaper.cancel()
+            hlsService.stopAll()
+        }
         do {
             try await app.run()
         } catch {

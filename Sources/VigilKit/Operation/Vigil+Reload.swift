@@ -114,7 +114,8 @@ extension Vigil {
             do {
                 let built = try buildStream(
                     stream, mtu: requested.mtu, interleavedAudioHold: effective.rtsp.interleavedAudioHold, eventLoop: eventLoop, anchor: anchor,
-                    recordings: recordings, library: effective.library, jpegQuality: effective.http.jpegQuality, logger: logger)
+                    recordings: recordings, library: effective.library, jpegQuality: effective.http.jpegQuality,
+                    hls: effective.http.enabled && effective.http.hls.enabled, logger: logger)
                 try await rtspServer.add(built.hub)
                 built.pipeline.start()
                 result.append(built)
