@@ -29,6 +29,9 @@ final class AudioEncoders: @unchecked Sendable {
         self.recorderTakesCopy = recorderTakesCopy && opusCopy != nil
     }
 
+    /// Whether the copy is encoded now.
+    var copyWanted: Bool { opusCopy != nil && (recorderTakesCopy || copyDemand.load(ordering: .relaxed) > 0) }
+
     /// An HLS muxer starts (`true`) or stops taking the Opus copy.
     func demandCopy(_ wanted: Bool) {
         copyDemand.add(wanted ? 1 : -1, ordering: .relaxed)
@@ -44,7 +47,7 @@ final class AudioEncoders: @unchecked Sendable {
         case .g711(let encoder): units.append((encoder.encode(chunk), 1))
         case .opus(let encoder): units += try encoder.encode(chunk).map { ($0, 1) }
         }
-        if let opusCopy, recorderTakesCopy || copyDemand.load(ordering: .relaxed) > 0 {
+        if let opusCopy, copyWanted {
             units += try opusCopy.encode(chunk).map { ($0, Self.opusCopyTrack) }
         }
         return units

@@ -104,13 +104,21 @@ final class HLSService: Sendable {
         Int((MediaClock.wallClockNanoseconds() / 1_000_000_000) % 100_000_000)
     }
 
+    /// A request for `muxer` ended now (a blocking one may have waited seconds).
+    func touch(_ muxer: LiveHLS, now: ContinuousClock.Instant = .now) {
+        running.withLock { table in
+            if let key = table.first(where: { $0.value.muxer === muxer })?.key { table[key]?.lastUsed = now }
+        }
+    }
+
     /// Closes muxers idle for `hls_idle` or whose stream is gone (a reload replaced it), and
     /// forgets sessions idle as long (at least a minute).
     func reap(streams: [VigilStream], now: ContinuousClock.Instant = .now) {
         let idle = Duration.nanoseconds(settings.idleTimeout.nanoseconds)
         let current = Set(streams.map(ObjectIdentifier.init))
         let closing = running.withLock { table -> [Running] in
-            let gone = table.filter { !current.contains($0.key) || now - $0.value.lastUsed > idle }
+            // A muxer with a request waiting on it is in use, however long ago it began.
+            let gone = table.filter { !current.contains($0.key) || (now - $0.value.lastUsed > idle && $0.value.muxer.waiting == 0) }
             for key in gone.keys { table[key] = nil }
             return Array(gone.values)
         }

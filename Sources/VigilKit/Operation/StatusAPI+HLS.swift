@@ -53,7 +53,9 @@ extension StatusAPI {
         if let id = request.uri.queryParameters["s"].map(String.init), hlsService.useSession(id, path: path, permission: permission) {
             return .value(id)
         }
-        if let refusal = await checkStream(request, context: context, permission: permission, path: path) { return .answer(refusal) }
+        if let refusal = await checkStream(request, context: context, permission: permission, path: path, spendsTokenUse: true) {
+            return .answer(refusal)
+        }
         return .value(hlsService.openSession(path: path, permission: permission))
     }
 
@@ -152,7 +154,9 @@ extension StatusAPI {
             position = .firstSegment
             timeout = .seconds(3 * playlist.targetDuration + 2)
         }
-        guard await muxer.wait(for: position, timeout: timeout) else {
+        let reached = await muxer.wait(for: position, timeout: timeout)
+        hlsService.touch(muxer)
+        guard reached else {
             return Response(
                 status: .serviceUnavailable, headers: [.retryAfter: "1", .contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: "the playlist did not reach that part in time\n")))
@@ -179,7 +183,9 @@ extension StatusAPI {
                 // The segment being made (or the next) is waited for; older ones are gone.
                 let first = window.segments.first?.sequence ?? window.upcomingSequence
                 guard sequence >= first, sequence <= window.upcomingSequence else { return Self.text(.notFound, "segment \(sequence) is not in the live window\n") }
-                guard await muxer.wait(for: .segment(sequence), timeout: timeout) else { return Self.notYet() }
+                let reached = await muxer.wait(for: .segment(sequence), timeout: timeout)
+                hlsService.touch(muxer)
+                guard reached else { return Self.notYet() }
                 window = muxer.window
             }
             guard let segment = window.segment(sequence), segment.isComplete else { return Self.text(.notFound, "segment \(sequence) is gone\n") }
@@ -192,7 +198,9 @@ extension StatusAPI {
                 let near = (sequence == last.sequence && index <= last.part + 3) || (sequence == last.sequence + 1 && index <= 2)
                     || (sequence == window.upcomingSequence && index <= 2)
                 guard near, index < 1000 else { return Self.text(.notFound, "part \(sequence).\(index) is not in the live window\n") }
-                guard await muxer.wait(for: .part(sequence, index), timeout: timeout) else { return Self.notYet() }
+                let reached = await muxer.wait(for: .part(sequence, index), timeout: timeout)
+                hlsService.touch(muxer)
+                guard reached else { return Self.notYet() }
                 window = muxer.window
             }
             guard let part = window.part(sequence, index) else {

@@ -54,8 +54,13 @@ extension StatusAPI {
 
     /// Nil when the policy allows `permission` on stream `path` (credentials, a Bearer token,
     /// or `?token=`); else the refusal to answer with.
-    func checkStream(_ request: Request, context: StatusRequestContext, permission: Permission, path: String) async -> Response? {
+    /// `spendsTokenUse`: the request opens a session (an HLS playlist session), which spends
+    /// one of a token's uses as an RTSP session does; other requests only need it unspent.
+    func checkStream(
+        _ request: Request, context: StatusRequestContext, permission: Permission, path: String, spendsTokenUse: Bool = false
+    ) async -> Response? {
         var accessRequest = HTTPAccess.accessRequest(request, context: context, action: AccessAction(permission, path: path))
+        accessRequest.spendsTokenUse = spendsTokenUse
         if case .none = accessRequest.credentials, let token = request.uri.queryParameters["token"] {
             accessRequest.credentials = .token(String(token))
         }
