@@ -135,6 +135,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The browser's side, served from the binary: no files beside it to lose.
+            resources: [.embedInCode("Web/llhls.js")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

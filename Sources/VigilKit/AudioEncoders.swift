@@ -71,7 +71,12 @@ final class AudioEncoders: @unchecked Sendable {
     }
 
     private static func opus(_ encoder: OpusEncoder, track: Int) -> RecordedAudio {
-        let description = TrackDescription.opus(id: 2, preSkip: encoder.preSkip, inputSampleRate: encoder.sampleRate)
+        // InputSampleRate says 48 kHz whatever the microphone's rate: the field is informative
+        // (Opus in ISOBMFF §4.3.2; decoders output 48 kHz anyway), and Chromium's Media Source
+        // Extensions refuse an Opus track whose dOps names any other rate (seen with Chromium
+        // 14x: an 8 kHz one fails to append, ffmpeg's own files too), which would keep
+        // browsers from live HLS and from recordings played through the HLS loader.
+        let description = TrackDescription.opus(id: 2, preSkip: encoder.preSkip, inputSampleRate: 48_000)
         return RecordedAudio(track: track, timescale: description.timescale, media: description.media)
     }
 }

@@ -169,6 +169,27 @@ final class HLSTests: XCTestCase {
         try await fixture.stop()
     }
 
+    /// Chromium's `<video>` plays no HLS itself (its native player refuses this playlist:
+    /// MEDIA_ERR_SRC_NOT_SUPPORTED), so the page uses Vigil's own loader, which follows the
+    /// playlist with blocking reloads and feeds the parts to Media Source Extensions.
+    func testChromiumPlaysTheLiveURLThroughTheOwnLoader() async throws {
+        var settings = Self.settings()
+        settings.http.corsOrigin = "*"  // the page is a local file: another origin
+        let fixture = try await VigilFixture(settings: settings)
+        let port = try XCTUnwrap(fixture.httpPort)
+        let loader = try HTTPClient.get(port, "/assets/llhls.js")
+        XCTAssertEqual(loader.status, 200)
+        XCTAssertEqual(loader.headers["content-type"], "text/javascript; charset=utf-8")
+        _ = try await Self.warm(port, segments: 1)
+        let played = try await Chromium.playLiveHLS(
+            loader: "http://127.0.0.1:\(port)/assets/llhls.js", url: "http://127.0.0.1:\(port)/live/index.m3u8")
+        XCTAssertNil(played.error, "\(played)")
+        XCTAssertGreaterThanOrEqual(played.frames, 25, "decoded pictures in 2 s: \(played)")
+        XCTAssertEqual(played.width, 320)
+        XCTAssertGreaterThan(played.audioAfter, played.audioBefore, "the Opus audio is decoded too: \(played)")
+        try await fixture.stop()
+    }
+
     /// A token with one use opens one playlist session: everything that session fetches
     /// needs no further check, and the spent token opens no second one.
     func testAccessIsCheckedOncePerPlaylistSessionNotPerPart() async throws {

@@ -126,6 +126,12 @@ public final class StatusAPI: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        // The browser side of HLS (no secrets in it: served to anyone, like a login page).
+        router.get("assets/llhls.js") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.llhls_js)))
+        }
         addTokenRoutes(to: router, vigil: vigil)
         addRecordingRoutes(to: router, vigil: vigil)
         addSnapshotRoutes(to: router, vigil: vigil)

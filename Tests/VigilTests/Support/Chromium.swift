@@ -66,6 +66,77 @@ enum Chromium {
     }
 }
 
+extension Chromium {
+    struct LivePlayback: CustomStringConvertible {
+        /// Pictures painted in the 2 s after the first one.
+        var frames: Int
+        /// From the page's start to the first picture, milliseconds.
+        var startup: Int
+        /// Audio decoded bytes at the first picture and 2 s later.
+        var audioBefore: Int
+        var audioAfter: Int
+        var width: Int
+        var error: String?
+        var description: String {
+            "frames \(frames) in 2 s, first after \(startup) ms, audio \(audioBefore) → \(audioAfter) B, width \(width), error \(error ?? "none")"
+        }
+    }
+
+    /// Plays a live HLS URL in a `<video>` through Vigil's own loader (`/assets/llhls.js`,
+    /// Media Source Extensions: Chromium's `<video>` plays no HLS by itself) and counts the
+    /// pictures `requestVideoFrameCallback` reports in the two seconds after the first.
+    static func playLiveHLS(loader: String, url: String, timeout: Double = 30) async throws -> LivePlayback {
+        let page = """
+            <!doctype html><html><body><video id="v" muted playsinline></video>
+            <script src="\(loader)"></script><script>
+            const v = document.getElementById('v');
+            let frames = 0, firstAt = null;
+            function count() { frames++; if (firstAt === null) firstAt = performance.now(); v.requestVideoFrameCallback(count); }
+            v.requestVideoFrameCallback(count);
+            if (!window.VigilHLS) console.log('VIGIL-RESULT error=no-loader');
+            VigilHLS.play(v, '\(url)', { onError: e => console.log('VIGIL-RESULT error=' + String(e).replace(/ /g, '_')) });
+            const t0 = performance.now();
+            const poll = setInterval(() => {
+              if (firstAt === null) return;
+              clearInterval(poll);
+              const f0 = frames, a0 = v.webkitAudioDecodedByteCount;
+              setTimeout(() => console.log('VIGIL-RESULT frames=' + (frames - f0) + ' startup=' + Math.round(firstAt - t0) +
+                ' audio0=' + a0 + ' audio1=' + v.webkitAudioDecodedByteCount + ' width=' + v.videoWidth), 2000);
+            }, 10);
+            </script></body></html>
+            """
+        try TestEnvironment.require(FileManager.default.isExecutableFile(atPath: binary), "Debian's chromium (Scripts/install-deps --test)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-chromium-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pageFile = directory.appendingPathComponent("live.html")
+        try page.write(to: pageFile, atomically: true, encoding: .utf8)
+        let browser = try DaemonProcess(binary: URL(fileURLWithPath: binary), arguments: [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
+            "--enable-logging=stderr", "--v=0", "--user-data-dir=\(directory.appendingPathComponent("profile").path)",
+            pageFile.absoluteString,
+        ])
+        defer { if browser.process.isRunning { browser.signal(SIGKILL) } }
+        var line: Substring?
+        _ = await waitUntil(timeout: timeout) {
+            line = browser.stderr.value.split(separator: "\n").first { $0.contains("VIGIL-RESULT") }
+            return line != nil
+        }
+        guard let line, let range = line.range(of: "VIGIL-RESULT ") else {
+            throw TestClientError.unexpected("chromium reported nothing: \(browser.stderr.value.suffix(2000))")
+        }
+        var fields: [String: String] = [:]
+        for pair in line[range.upperBound...].prefix(while: { $0 != "\"" }).split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return LivePlayback(
+            frames: Int(fields["frames"] ?? "") ?? 0, startup: Int(fields["startup"] ?? "") ?? 0,
+            audioBefore: Int(fields["audio0"] ?? "") ?? 0, audioAfter: Int(fields["audio1"] ?? "") ?? 0,
+            width: Int(fields["width"] ?? "") ?? 0, error: fields["error"])
+    }
+}
+
 /// GStreamer decoding a file to the end (`uridecodebin`): the pictures it decoded, counted
 /// by the bytes of raw 8-bit gray pictures its file sink wrote (the picture size from
 /// ffprobe), and the audio samples, by the bytes of raw 16-bit mono. (Counting fakesink's
