@@ -42,7 +42,7 @@ final class ConfigTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let keys = [
             "[rtsp]", "host", "port", "udp_port_base", "mtu", "session_timeout", "max_sessions", "multicast",
-            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "mjpeg_fps", "jpeg_quality", "cors_origin", "[log]", "level", "[[stream]]", "path",
+            "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "mjpeg_fps", "jpeg_quality", "cors_origin", "hls", "hls_part", "hls_segment", "hls_idle", "[log]", "level", "[[stream]]", "path",
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
@@ -86,6 +86,10 @@ final class ConfigTests: XCTestCase {
             jpeg_quality = 60
             max_connections = 64
             cors_origin = "https://nvr.example:8443"
+            hls = true
+            hls_part = "300ms"
+            hls_segment = "2s"
+            hls_idle = "1m"
 
             # Off loopback the API needs someone granted "api".
             [access]
@@ -148,6 +152,9 @@ final class ConfigTests: XCTestCase {
         http.jpegQuality = 60
         http.maxConnections = 64
         http.corsOrigin = "https://nvr.example:8443"
+        http.hls.partTarget = .milliseconds(300)
+        http.hls.segmentDuration = .seconds(2)
+        http.hls.idleTimeout = .seconds(60)
         XCTAssertEqual(settings.http, http)
         XCTAssertEqual(settings.access.anonymousGrants, [Grant(.read, path: .any), Grant(.api, path: .any)])
         XCTAssertEqual(settings.logLevel, .debug)
@@ -206,6 +213,11 @@ final class ConfigTests: XCTestCase {
             ("cors origin with a path", "[http]\ncors_origin = \"https://nvr.example/page\"", 2, "http.cors_origin",
              "must be \"*\" or an origin such as \"https://nvr.example:8443\" (scheme://host[:port], no path), got \"https://nvr.example/page\""),
             ("http connections", "[http]\nmax_connections = \"many\"", 2, "http.max_connections", "must be an integer in 1...10000, got a string"),
+            ("hls part", "[http]\nhls_part = \"50ms\"", 2, "http.hls_part", "must be 100ms to 2s, got \"50ms\""),
+            ("hls part over segment", "[http]\nhls_segment = \"1s\"\nhls_part = \"1500ms\"", 3, "http.hls_part", "must not be longer than hls_segment (1s)"),
+            ("hls idle", "[http]\n\nhls_idle = \"soon\"", 3, "http.hls_idle",
+             "must be a duration like \"30s\" (a number and one of ms, s, m, h, d, w), got \"soon\""),
+            ("hls switch", "[http]\nhls = \"yes\"", 2, "http.hls", "must be true or false, got a string"),
             ("log level", "[log]\nlevel = \"verbose\"", 2, "log.level",
              "must be one of \"trace\", \"debug\", \"info\", \"notice\", \"warning\", \"error\", \"critical\", got \"verbose\""),
             ("odd width", "[[stream]]\n[stream.video]\nwidth = 641", 3, "stream.video.width", "must be even (4:2:0 pictures), got 641"),
