@@ -79,6 +79,12 @@ def with_query(address, **params):
     return urllib.parse.urlunsplit(parsed._replace(query=urllib.parse.urlencode(query)))
 
 
+# Media to decode but not present at the start (seconds): a low-latency client must start
+# decoding on an independent part, which may lie well before PART-HOLD-BACK behind the edge;
+# like hls.js and Safari it plays from the hold-back point, not from the key frame.
+skip = [0.0]
+
+
 def follow(sink):
     """Calls sink(bytes) with the initialization segment and then the media, until the deadline."""
     address, text = media_playlist(url)
@@ -89,8 +95,10 @@ def follow(sink):
         while start > 0 and behind < (info['hold_back'] or 0.6):
             behind += parts[start][4]
             start -= 1
+        hold_point = start
         while start > 0 and not parts[start][3]:
             start -= 1
+        skip[0] = sum(part[4] for part in parts[start:hold_point + 1])
         next_msn, next_index = parts[start][0], parts[start][1]
         while time.monotonic() < deadline:
             for msn, index, uri, independent, _ in parts:
@@ -152,6 +160,10 @@ def on_sample(sink):
     buf = sample.get_buffer()
     pts = buf.pts / 1e9 if buf.pts != Gst.CLOCK_TIME_NONE else None
     if pts is not None:
+        if clock['pts0'] is None:
+            clock['pts0'] = pts
+        if pts < clock['pts0'] + skip[0] - 1e-6:
+            return Gst.FlowReturn.OK  # decoded on the way to the hold-back point, never shown
         if clock['base'] is None:
             clock['base'], clock['pts0'] = decoded, pts
         slot = clock['base'] + (pts - clock['pts0'])

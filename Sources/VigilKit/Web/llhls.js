@@ -130,11 +130,13 @@
           }
           await append(buffer, await bytes(part.uri, signal));
           next = { sequence: part.sequence, index: part.index + 1 };
-          if (!started && buffer.buffered.length) {
-            started = true;
-            video.currentTime = buffer.buffered.start(0);
-            video.play().catch(settings.onError);
-          }
+        }
+        if (!started && buffer.buffered.length) {
+          // Decoding starts at the independent part; playing starts PART-HOLD-BACK behind the edge.
+          started = true;
+          const end = buffer.buffered.end(buffer.buffered.length - 1);
+          video.currentTime = Math.max(buffer.buffered.start(0), end - playlist.partHoldBack);
+          video.play().catch(settings.onError);
         }
         if (started && buffer.buffered.length) {
           const end = buffer.buffered.end(buffer.buffered.length - 1);
