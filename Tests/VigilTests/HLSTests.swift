@@ -240,10 +240,20 @@ final class HLSTests: XCTestCase {
         XCTAssertEqual(api.hlsService.muxersRunning, 1)
         XCTAssertEqual(fixture.vigil.pipeline.output.consumerCount, idleConsumers + 1)
         XCTAssertTrue(audio.copyWanted)
+        func counters() throws -> [String: Any] {
+            let status = try JSONSerialization.jsonObject(with: try HTTPClient.get(port, "/api/v1/status").body) as? [String: Any]
+            let streams = try XCTUnwrap(status?["streams"] as? [[String: Any]])
+            return try XCTUnwrap(streams.first?["counters"] as? [String: Any])
+        }
+        XCTAssertEqual(try counters()["hls_active"] as? Bool, true)
+        XCTAssertGreaterThanOrEqual(try counters()["hls_parts"] as? Int ?? 0, 10, "a whole segment of parts")
+        let metrics = String(decoding: try HTTPClient.get(port, "/metrics").body, as: UTF8.self)
+        XCTAssertTrue(metrics.contains("vigil_hls_active{stream=\"live\"} 1"), metrics)
         let stopped = await waitUntil(timeout: 5) { api.hlsService.muxersRunning == 0 }
         XCTAssertTrue(stopped, "closed after a second without requests")
         XCTAssertEqual(fixture.vigil.pipeline.output.consumerCount, idleConsumers)
         XCTAssertFalse(audio.copyWanted)
+        XCTAssertEqual(try counters()["hls_active"] as? Bool, false)
         _ = try await Self.warm(port, segments: 1)
         XCTAssertEqual(api.hlsService.muxersStarted, 2)
         try await fixture.stop()

@@ -135,6 +135,38 @@ final class SnapshotTests: XCTestCase {
         try await fixture.stop()
     }
 
+    /// A viewer that stops reading holds only its own write back: no queue of pictures grows
+    /// for it. A raw client with a 4 KiB receive buffer reads the first part of a 30 fps MJPEG
+    /// stream, stops for 3 s (90 pictures), and reads again: what reaches it first is at most
+    /// what the sockets' buffers held, and then pictures of the present, not the 90 it missed.
+    func testASlowMJPEGReaderGetsFewerPicturesNotAQueue() async throws {
+        // Noise at 640x480: JPEGs of about 100 kB, so the 90 missed pictures are megabytes.
+        var settings = VigilFixture.smallSettings()
+        settings.http = .init(enabled: true, host: "127.0.0.1", port: 0)
+        settings.http.mjpegFrameRate = 30
+        settings.video.width = 640
+        settings.video.height = 480
+        settings.video.pattern = .noise
+        let fixture = try await VigilFixture(settings: settings)
+        let port = try XCTUnwrap(fixture.httpPort)
+        _ = try await Self.snapshot(port)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/testkit/slow_mjpeg.py").path
+        let result = try runProcess("python3", [script, "\(port)", "/live/stream.mjpeg", "3"], timeout: 40)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], result.text)
+        let before = try XCTUnwrap(json["before"] as? [Int])
+        let after = try XCTUnwrap(json["after"] as? [Int])
+        let stalledAt = try XCTUnwrap(before.last)
+        XCTAssertGreaterThan(after.count, 10, "it gets pictures again at once: \(after)")
+        // Pictures made in the first two seconds of the stall: a queue would deliver all 60.
+        let stale = after.filter { $0 < stalledAt + 60 }
+        XCTAssertLessThanOrEqual(stale.count, 4, "only what the socket buffers held: \(after), \(json["backlog_bytes"] ?? "?") bytes waiting")
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(after.last) - stalledAt, 90 + 20, "then the present picture: \(after)")
+        XCTAssertEqual(after, after.sorted(), "in order")
+        try await fixture.stop()
+    }
+
     /// 100 requests at once (curl --parallel): each answered with a JPEG, and the encodes the
     /// daemon counts are exactly the distinct pictures served — one per picture.
     func testBurstOfConcurrentSnapshotsCostsOneEncodePerPicture() async throws {

@@ -98,6 +98,11 @@ final class HLSService: Sendable {
         return .success(muxer)
     }
 
+    /// Parts made by the stream's running muxer; nil when none runs.
+    func partsMade(for stream: VigilStream) -> UInt64? {
+        running.withLock { $0[ObjectIdentifier(stream)]?.muxer }?.window.partsMade
+    }
+
     /// Media sequence numbers of a new muxer start from the wall clock's seconds, so a
     /// player that outlived a muxer never takes a new segment for an old one of the same number.
     static func firstSequence() -> Int {

@@ -50,6 +50,8 @@ struct PrometheusText {
         out.family("vigil_audio_chunks_captured_total", "counter", "Audio chunks delivered by the stream's audio source.", perStream { Double($0.counters.audioChunksCaptured) })
         out.family("vigil_audio_units_encoded_total", "counter", "Audio units encoded.", perStream { Double($0.counters.audioUnitsEncoded) })
         out.family("vigil_snapshot_encodes_total", "counter", "JPEG encodes for snapshots and MJPEG (one per picture and width).", perStream { Double($0.counters.snapshotEncodes) })
+        out.family("vigil_hls_active", "gauge", "1 while a live HLS muxer runs for the stream.", perStream { $0.counters.hlsActive ? 1 : 0 })
+        out.family("vigil_hls_parts_total", "counter", "Parts made by the stream's running HLS muxer (a new muxer starts at 0).", perStream { Double($0.counters.hlsParts) })
         out.family("vigil_encoder_bitrate_kbps", "gauge", "The video bitrate the encoder steers for now.", perStream { Double($0.video.currentBitrateKbps) })
         out.family("vigil_encoder_bitrate_max_kbps", "gauge", "The configured video bitrate.", perStream { Double($0.video.bitrateKbps) })
         let recording = streams.compactMap { stream in stream.recording.map { (stream.path, $0) } }

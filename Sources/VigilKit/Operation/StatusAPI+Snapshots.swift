@@ -50,7 +50,7 @@ extension StatusAPI {
                 }
                 rate = min(rate, value)
             }
-            return self.mjpeg(snapshots, width: width, rate: rate)
+            return await self.mjpeg(snapshots, width: width, rate: rate, channel: context.channel)
         }
     }
 
@@ -75,10 +75,17 @@ extension StatusAPI {
     /// When it was captured, on the media clock, in seconds.
     static let captureHeader = HTTPFields.Element.Name("X-Vigil-Capture-Time")!
 
+    /// Kernel send buffer of an MJPEG connection. Left to autotuning, Linux grows it to
+    /// megabytes (4 MiB on loopback), which a stalled viewer would later receive as seconds of
+    /// old pictures; fixed here (the kernel doubles it), the backlog stays a few pictures.
+    static let mjpegSendBuffer: Int32 = 64 * 1024
+
     /// One part per tick: the latest picture, skipped when it has not changed since the last
-    /// part. A viewer that reads slowly holds its own write back (the response body awaits
-    /// each write), so it gets fewer pictures, never a growing queue.
-    private func mjpeg(_ snapshots: Snapshots, width: Int?, rate: Int) -> Response {
+    /// part, or when the connection still holds unsent bytes (NIO's writability: under its
+    /// high-water mark). A viewer that reads slowly gets fewer pictures, never a queue: what
+    /// waits for it is bounded by the send buffer and one part.
+    private func mjpeg(_ snapshots: Snapshots, width: Int?, rate: Int, channel: any Channel) async -> Response {
+        try? await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(Self.mjpegSendBuffer)).get()
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(rate))
         let boundary = Self.mjpegBoundary
         let body = ResponseBody { writer in
@@ -86,7 +93,8 @@ extension StatusAPI {
             let clock = ContinuousClock()
             var next = clock.now
             while !Task.isCancelled {
-                if let picture = try await snapshots.latest(width: width), picture.sequence != lastSequence {
+                let writable = (try? await channel.eventLoop.submit { channel.isWritable }.get()) ?? true
+                if writable, let picture = try await snapshots.latest(width: width), picture.sequence != lastSequence {
                     lastSequence = picture.sequence
                     var part = ByteBuffer()
                     part.writeString(

@@ -50,6 +50,10 @@ public struct VigilStatus: Codable, Sendable {
         public var audioUnitsEncoded: UInt64
         /// JPEG encodes for snapshots and MJPEG (one per picture and width asked for).
         public var snapshotEncodes: UInt64 = 0
+        /// Whether a live HLS muxer runs now (someone fetched the playlist within `hls_idle`).
+        public var hlsActive = false
+        /// Parts the running HLS muxer has made (0 when none runs; a new muxer starts at 0).
+        public var hlsParts: UInt64 = 0
     }
 
     public struct Track: Codable, Sendable {
@@ -155,6 +159,7 @@ extension Vigil {
             let viewers = try await stream.hub.viewerSnapshots()
             let tracks = try await stream.hub.trackSnapshots()
             let pipeline = stream.pipeline
+            let hls = statusAPI?.hlsService.partsMade(for: stream)
             let video = pipeline.encodedVideo
             let kinds = Dictionary(uniqueKeysWithValues: tracks.map { ($0.track, ($0.kind, $0.clockRate)) })
             var bySession: [String: VigilStatus.Viewer] = [:]
@@ -202,7 +207,8 @@ extension Vigil {
                 counters: VigilStatus.Counters(
                     framesCaptured: pipeline.framesCaptured, framesEncoded: pipeline.framesEncoded,
                     framesDropped: pipeline.framesDroppedBeforeEncoding, audioChunksCaptured: pipeline.audioChunksCaptured,
-                    audioUnitsEncoded: pipeline.audioUnitsEncoded, snapshotEncodes: pipeline.snapshots?.encodes ?? 0),
+                    audioUnitsEncoded: pipeline.audioUnitsEncoded, snapshotEncodes: pipeline.snapshots?.encodes ?? 0,
+                    hlsActive: hls != nil, hlsParts: hls ?? 0),
                 tracks: tracks.map {
                     .init(
                         index: $0.track, kind: $0.kind, packetsSent: $0.packetsSent, bytesSent: $0.octetsSent,
