@@ -84,6 +84,13 @@ let package = Package(
             dependencies: ["MediaCore", "Container", "Record", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // ICE for WebRTC viewers: STUN messages (RFC 8489) with MESSAGE-INTEGRITY through
+        // swift-crypto. Pure: bytes in, bytes out.
+        .target(
+            name: "ICE",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // The media library: files played by name (MP4, H.264 Annex B, H.263 elementary
         // streams), read as stored media, with the name checks that keep requests inside it.
         .target(
@@ -171,6 +178,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "TestSeeds"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "TestSeeds"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "TestSeeds"]),
         .testTarget(

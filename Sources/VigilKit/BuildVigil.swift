@@ -272,7 +272,7 @@ func openTokenStore(_ access: VigilSettings.Access, environment: [String: String
 func buildStream(
     _ settings: VigilSettings.Stream, mtu: Int, interleavedAudioHold: TimeAmount = LiveStream.defaultInterleavedAudioHold,
     eventLoop: any EventLoop, anchor: WallClockAnchor, recordings: RecordingService, library: VigilSettings.Library = .init(),
-    jpegQuality: Int = 85, hls: Bool = false, logger: Logger
+    jpegQuality: Int = VigilSettings.HTTP.defaultJPEGQuality, hls: Bool = false, logger: Logger
 ) throws -> VigilStream {
     if case .file(let name, let loop) = settings.videoSource {
         return try buildFileStream(

@@ -37,7 +37,7 @@ public final class Snapshots: Sendable {
     private let state = Mutex(State())
     private let quality: Int
 
-    public init(quality: Int = 85) {
+    public init(quality: Int) {
         self.quality = quality
     }
 

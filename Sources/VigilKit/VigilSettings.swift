@@ -162,7 +162,8 @@ public struct VigilSettings: Sendable, Equatable {
         /// Pictures per second of `PATH/stream.mjpeg` (a client may ask for fewer with `?fps=`).
         public var mjpegFrameRate = 5
         /// libjpeg quality of snapshots and MJPEG, 1–100.
-        public var jpegQuality = 85
+        public var jpegQuality = HTTP.defaultJPEGQuality
+        public static let defaultJPEGQuality = 85
         /// The page origin allowed to embed Vigil's HTTP answers (CORS,
         /// `Access-Control-Allow-Origin`): "*" for any, one origin, or nil for none.
         public var corsOrigin: String?

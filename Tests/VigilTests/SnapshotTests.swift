@@ -164,6 +164,10 @@ final class SnapshotTests: XCTestCase {
         XCTAssertLessThanOrEqual(stale.count, 4, "only what the socket buffers held: \(after), \(json["backlog_bytes"] ?? "?") bytes waiting")
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(after.last) - stalledAt, 90 + 20, "then the present picture: \(after)")
         XCTAssertEqual(after, after.sorted(), "in order")
+        // The reader is gone: its response ends (nothing left to write to), and shutdown is not held up.
+        let api = try XCTUnwrap(fixture.vigil.statusAPI)
+        let ended = await waitUntil(timeout: 5) { api.mjpegStreams.load(ordering: .relaxed) == 0 }
+        XCTAssertTrue(ended, "the MJPEG response of a viewer that left ends")
         try await fixture.stop()
     }
 

@@ -652,7 +652,9 @@ final class RTSPConnectionHandler: ChannelInboundHandler {
         play.onvifReplay = Self.required(request).contains("onvif-replay")
         play.rateControl = request.headers["Rate-Control"]?.trimmed().lowercased() != "no"
         play.intraOnly = request.headers["Frames"]?.trimmed().lowercased().hasPrefix("intra") ?? false
-        play.immediate = request.headers["Immediate"]?.trimmed().lowercased() == "yes"
+        // ONVIF `Immediate: yes` (abandon what the current PLAY sends, start the new one at
+        // once) needs nothing read: every PLAY already does (RFC 7826 §13.4: a PLAY in Play
+        // state replaces the current one; nothing is queued). PlaybackTests shows it.
         play.cseq = UInt8(truncatingIfNeeded: Int(cseq) ?? 0)
         return play
     }

@@ -64,10 +64,6 @@ struct PlayRequest {
     var rateControl = true
     /// ONVIF `Frames: intra`: key frames only.
     var intraOnly = false
-    /// ONVIF `Immediate: yes`: abandon what the current PLAY is sending and start the new one
-    /// at once. Every PLAY already does (RFC 7826 §13.4: a PLAY in Play state replaces the
-    /// current one; nothing is queued), so this is read and honoured by what is always done.
-    var immediate = false
     /// The PLAY's CSeq, whose low byte ONVIF's replay extension carries.
     var cseq: UInt8 = 0
 }

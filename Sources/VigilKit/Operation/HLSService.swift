@@ -74,7 +74,8 @@ final class HLSService: Sendable {
         let keyFrameSeconds = Double(h264.settings.effectiveKeyFrameInterval) * frameInterval
         // Whole pictures per part: a part is cut on the first picture at least half an
         // interval short of the target, so at a steady rate none is longer than the target.
-        let partTarget = settings.partTarget.seconds
+        // A part holds one picture at least: below 5 fps the target is the picture interval.
+        let partTarget = max(settings.partTarget.seconds, frameInterval)
         let cutAfter = max(frameInterval / 2, partTarget - frameInterval / 2)
         let target = Int((max(settings.segmentDuration.seconds, keyFrameSeconds) - 1e-6).rounded(.up))
         let audio = pipeline.audioEncoder?.browserAudio

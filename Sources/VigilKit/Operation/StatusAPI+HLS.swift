@@ -265,40 +265,9 @@ extension StatusAPI {
             lease.release()
             return Self.text(.notFound, "recording \(id) is gone\n")
         }
-        var range = 0..<length
-        var status = HTTPResponse.Status.ok
-        var headers: HTTPFields = [.contentType: "video/mp4", .acceptRanges: "bytes", .cacheControl: "private, max-age=60"]
-        if let header = request.headers[.range], let wanted = ByteRange.parse(header) {
-            guard let resolved = wanted.resolve(length: length) else {
-                lease.release()
-                return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(length)", .acceptRanges: "bytes"])
-            }
-            range = resolved
-            status = .partialContent
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(length)"
+        return rangedResponse(request, length: length, headers: [.contentType: "video/mp4", .cacheControl: "private, max-age=60"], lease: lease) {
+            try RecordedLayout.read(path: file, range: $0)
         }
-        let chosen = range
-        let logger = self.logger
-        let body = ResponseBody(contentLength: chosen.count) { writer in
-            defer { lease.release() }
-            var position = chosen.lowerBound
-            while position < chosen.upperBound {
-                let next = min(chosen.upperBound, position + Self.clipChunkBytes)
-                let chunk: ByteBuffer
-                do {
-                    let slice = position..<next
-                    chunk = try await NIOThreadPool.singleton.runIfActive { try RecordedLayout.read(path: file, range: slice) }
-                } catch {
-                    logger.warning("recording read failed; closing the response", metadata: ["error": "\(error)"])
-                    throw error
-                }
-                guard chunk.readableBytes == next - position else { throw RecordError.unreadable(path: file, reason: "shorter than it was") }
-                try await writer.write(chunk)
-                position = next
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: status, headers: headers, body: body)
     }
 
     // MARK: Answers

@@ -88,20 +88,32 @@ extension StatusAPI {
             lease.release()
             return Self.text(.notFound, "nothing recorded between start and end\n")
         }
-        var range = 0..<plan.length
-        var status = HTTPResponse.Status.ok
-        var headers: HTTPFields = [
-            .contentType: "video/mp4", .acceptRanges: "bytes", .cacheControl: "no-store",
+        let headers: HTTPFields = [
+            .contentType: "video/mp4", .cacheControl: "no-store",
             .contentDisposition: "attachment; filename=\"\(Self.clipName(stream: stream, start: plan.start))\"",
         ]
+        return rangedResponse(request, length: plan.length, headers: headers, lease: lease) { try plan.read($0) }
+    }
+
+    /// 200 with `length` bytes, or 206 with the one byte range a `Range` header asks for (416
+    /// when none of it exists), read by `read` on NIO's thread pool a chunk at a time as the
+    /// client takes them; `lease` keeps the files from the cleaner until the body ends.
+    func rangedResponse(
+        _ request: Request, length: Int, headers: HTTPFields, lease: SegmentLeases.Lease,
+        read: @escaping @Sendable (Range<Int>) throws -> ByteBuffer
+    ) -> Response {
+        var range = 0..<length
+        var status = HTTPResponse.Status.ok
+        var headers = headers
+        headers[.acceptRanges] = "bytes"
         if let header = request.headers[.range], let wanted = ByteRange.parse(header) {
-            guard let resolved = wanted.resolve(length: plan.length) else {
+            guard let resolved = wanted.resolve(length: length) else {
                 lease.release()
-                return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(plan.length)", .acceptRanges: "bytes"])
+                return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(length)", .acceptRanges: "bytes"])
             }
             range = resolved
             status = .partialContent
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(plan.length)"
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(length)"
         }
         let chosen = range
         let logger = self.logger
@@ -113,10 +125,14 @@ extension StatusAPI {
                 let slice = position..<next
                 let chunk: ByteBuffer
                 do {
-                    chunk = try await NIOThreadPool.singleton.runIfActive { try plan.read(slice) }
+                    chunk = try await NIOThreadPool.singleton.runIfActive { try read(slice) }
                 } catch {
-                    logger.warning("clip read failed; closing the response", metadata: ["error": "\(error)"])
+                    logger.warning("recording read failed; closing the response", metadata: ["error": "\(error)"])
                     throw error
+                }
+                guard chunk.readableBytes == slice.count else {
+                    logger.warning("recording shorter than it was; closing the response")
+                    throw CancellationError()
                 }
                 try await writer.write(chunk)
                 position = next

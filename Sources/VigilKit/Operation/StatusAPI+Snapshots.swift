@@ -2,6 +2,7 @@ import Access
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Stills for tools that want a picture, not a stream: `GET /PATH/snapshot.jpg` (the latest
 /// picture; `?width=` scales it down) and `GET /PATH/stream.mjpeg` (motion JPEG as
@@ -88,12 +89,16 @@ extension StatusAPI {
         try? await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(Self.mjpegSendBuffer)).get()
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(rate))
         let boundary = Self.mjpegBoundary
-        let body = ResponseBody { writer in
+        let body = ResponseBody { [self] writer in
+            mjpegStreams.add(1, ordering: .relaxed)
+            defer { mjpegStreams.subtract(1, ordering: .relaxed) }
             var lastSequence: UInt64?
             let clock = ContinuousClock()
             var next = clock.now
             while !Task.isCancelled {
-                let writable = (try? await channel.eventLoop.submit { channel.isWritable }.get()) ?? true
+                let (writable, active) = (try? await channel.eventLoop.submit { (channel.isWritable, channel.isActive) }.get()) ?? (false, false)
+                // Gone: nothing will ever be writable again, and no write is left to fail.
+                guard active else { break }
                 if writable, let picture = try await snapshots.latest(width: width), picture.sequence != lastSequence {
                     lastSequence = picture.sequence
                     var part = ByteBuffer()

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import Serve
 import ServiceLifecycle
+import Synchronization
 
 /// The HTTP API on its own port (127.0.0.1:8080 by default), a Hummingbird application:
 /// `GET /api/v1/status` (JSON, `VigilStatus`) and `GET /metrics` (Prometheus text), which
@@ -57,6 +58,8 @@ public final class StatusAPI: Sendable {
     let logger: Logger
     /// Live HLS muxers and playlist sessions.
     let hlsService: HLSService
+    /// MJPEG responses streaming now (one per viewer; each ends when its viewer goes).
+    let mjpegStreams = Atomic<Int>(0)
     private let bound: EventLoopPromise<Int>
     private let boundCompleted = NIOLockedValueBox(false)
 

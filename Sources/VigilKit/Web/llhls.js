@@ -121,7 +121,8 @@
         if (first && !continues) {
           // Fell out of the listed window: start again at the newest independent part.
           const independent = playlist.parts.filter((part) => part.independent);
-          pending = playlist.parts.filter((part) => after(part, independent[independent.length - 1]));
+          const restart = independent[independent.length - 1];
+          pending = restart ? playlist.parts.filter((part) => after(part, restart)) : [];
         }
         for (const part of pending) {
           if (part.map !== map) {

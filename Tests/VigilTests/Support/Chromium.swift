@@ -33,14 +33,23 @@ enum Chromium {
 
     /// Plays `url` for `seconds` and reports.
     static func play(_ url: String, seconds: Double) async throws -> Playback {
+        let fields = try await report(page: page, query: [("src", url), ("seconds", "\(seconds)")], timeout: seconds + 30)
+        return Playback(
+            frames: Int(fields["frames"] ?? "") ?? 0, audioBytes: Int(fields["audio"] ?? "") ?? 0,
+            videoBytes: Int(fields["video"] ?? "") ?? 0, width: Int(fields["width"] ?? "") ?? 0, error: fields["error"])
+    }
+
+    /// Opens `page` (written to a local file, with `query`) in headless chromium and returns
+    /// the `name=value` fields of the first `VIGIL-RESULT` line it logs to its console.
+    static func report(page: String, query: [(String, String)] = [], timeout: Double) async throws -> [String: String] {
         try TestEnvironment.require(FileManager.default.isExecutableFile(atPath: binary), "Debian's chromium (Scripts/install-deps --test)")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-chromium-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pageFile = directory.appendingPathComponent("play.html")
+        let pageFile = directory.appendingPathComponent("page.html")
         try page.write(to: pageFile, atomically: true, encoding: .utf8)
         var components = URLComponents(url: pageFile, resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "src", value: url), URLQueryItem(name: "seconds", value: "\(seconds)")]
+        if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         let browser = try DaemonProcess(binary: URL(fileURLWithPath: binary), arguments: [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
             "--enable-logging=stderr", "--v=0", "--user-data-dir=\(directory.appendingPathComponent("profile").path)",
@@ -48,7 +57,7 @@ enum Chromium {
         ])
         defer { if browser.process.isRunning { browser.signal(SIGKILL) } }
         var line: Substring?
-        _ = await waitUntil(timeout: seconds + 30) {
+        _ = await waitUntil(timeout: timeout) {
             line = browser.stderr.value.split(separator: "\n").first { $0.contains("VIGIL-RESULT") }
             return line != nil
         }
@@ -60,9 +69,7 @@ enum Chromium {
             let parts = pair.split(separator: "=", maxSplits: 1)
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
-        return Playback(
-            frames: Int(fields["frames"] ?? "") ?? 0, audioBytes: Int(fields["audio"] ?? "") ?? 0,
-            videoBytes: Int(fields["video"] ?? "") ?? 0, width: Int(fields["width"] ?? "") ?? 0, error: fields["error"])
+        return fields
     }
 }
 
@@ -105,31 +112,7 @@ extension Chromium {
             }, 10);
             </script></body></html>
             """
-        try TestEnvironment.require(FileManager.default.isExecutableFile(atPath: binary), "Debian's chromium (Scripts/install-deps --test)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-chromium-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let pageFile = directory.appendingPathComponent("live.html")
-        try page.write(to: pageFile, atomically: true, encoding: .utf8)
-        let browser = try DaemonProcess(binary: URL(fileURLWithPath: binary), arguments: [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-            "--enable-logging=stderr", "--v=0", "--user-data-dir=\(directory.appendingPathComponent("profile").path)",
-            pageFile.absoluteString,
-        ])
-        defer { if browser.process.isRunning { browser.signal(SIGKILL) } }
-        var line: Substring?
-        _ = await waitUntil(timeout: timeout) {
-            line = browser.stderr.value.split(separator: "\n").first { $0.contains("VIGIL-RESULT") }
-            return line != nil
-        }
-        guard let line, let range = line.range(of: "VIGIL-RESULT ") else {
-            throw TestClientError.unexpected("chromium reported nothing: \(browser.stderr.value.suffix(2000))")
-        }
-        var fields: [String: String] = [:]
-        for pair in line[range.upperBound...].prefix(while: { $0 != "\"" }).split(separator: " ") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
-        }
+        let fields = try await report(page: page, timeout: timeout)
         return LivePlayback(
             frames: Int(fields["frames"] ?? "") ?? 0, startup: Int(fields["startup"] ?? "") ?? 0,
             audioBefore: Int(fields["audio0"] ?? "") ?? 0, audioAfter: Int(fields["audio1"] ?? "") ?? 0,

@@ -56,9 +56,32 @@ final class VigilFixture: @unchecked Sendable {
     var url: String { "rtsp://127.0.0.1:\(port)/\(vigil.settings.streamPath)" }
 
     /// Triggers graceful shutdown and waits for every service to end.
-    func stop() async throws {
+    /// Graceful shutdown, as SIGTERM does it. One that does not finish within `timeout`
+    /// (a request or service that never ends) fails the test instead of stalling the suite.
+    func stop(timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) async throws {
         await group.triggerGracefulShutdown()
-        try await task.value
+        let task = self.task
+        let once = LockedBox(false)
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>?, Never>) in
+            func finish(_ value: Result<Void, any Error>?) {
+                let first = once.mutate { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: value) }
+            }
+            Task { finish(await task.result) }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                finish(nil)
+            }
+        }
+        guard let outcome else {
+            XCTFail("graceful shutdown did not finish within \(timeout) s: a request or a service never ends", file: file, line: line)
+            task.cancel()
+            return
+        }
+        try outcome.get()
         await vigil.shutdownEventLoops()
     }
 }

@@ -1,0 +1,17 @@
+/// CRC-32 as ISO 3309 / ITU-T V.42 define it (reflected polynomial 0xEDB88320, the one of
+/// zlib and Ethernet), for STUN's FINGERPRINT (RFC 8489 §14.7). Written here: none of the
+/// mirrored packages offers it (swift-crypto has hashes and MACs, not checksums), and it is
+/// twelve lines; the suite checks it against zlib's `crc32` through Python.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+        return value
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
