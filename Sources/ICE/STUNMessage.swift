@@ -88,9 +88,9 @@ public struct STUNMessage: Sendable, Hashable {
         let length = UInt16(position.offset + 4 + 20 - headerLength)
         covered[2] = UInt8(length >> 8)
         covered[3] = UInt8(length & 0xFF)
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: covered, using: SymmetricKey(data: key))
-        let expected = Array(bytes[(position.offset + 4)..<(position.offset + 24)])
-        return constantTimeEqual(Array(mac), expected)
+        // swift-crypto compares in constant time.
+        return HMAC<Insecure.SHA1>.isValidAuthenticationCode(
+            Array(bytes[(position.offset + 4)..<(position.offset + 24)]), authenticating: covered, using: SymmetricKey(data: key))
     }
 
     /// §14.7: FINGERPRINT, the last attribute: CRC-32 of everything before it XOR 0x5354554E.
@@ -172,13 +172,6 @@ public struct STUNMessage: Sendable, Hashable {
     static func uint16(_ bytes: [UInt8], _ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
     static func uint32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
         UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }
 
