@@ -138,6 +138,14 @@ public final class RecordingIndex: Sendable {
         }
     }
 
+    /// Segment `id` of `stream`, if it is indexed (a VOD playlist's file request), without
+    /// blocking the caller's thread.
+    public func segment(id: Int64, stream: String) async throws -> RecordedSegment? {
+        try await pool.read { db in
+            try RecordedSegment.fetchOne(db, sql: "SELECT * FROM segment WHERE id = ? AND stream = ?", arguments: [id, stream])
+        }
+    }
+
     /// The stream names that have segments.
     public func streams() throws(RecordError) -> [String] {
         try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT stream FROM segment ORDER BY stream") }

@@ -254,7 +254,7 @@ extension StatusAPI {
         guard name.hasSuffix(".mp4"), let id = Int64(name.dropLast(4)), id > 0 else { return Self.text(.notFound, "not found\n") }
         if let refusal = await resourceRefusal(request, context: context, path: path, permission: .playback) { return refusal }
         guard let index = vigil.recordings.index,
-            let segment = try await index.segments(stream: path, from: 0, to: .max).first(where: { $0.id == id })
+            let segment = try await index.segment(id: id, stream: path)
         else { return Self.text(.notFound, "no recording \(id) of \"\(path)\"\n") }
         let lease = vigil.recordings.leases.lease([segment.file])
         let file = segment.file
