@@ -91,6 +91,22 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // OpenSSL (DTLS 1.2) and libsrtp2 (SRTP) for WebRTC viewers, each entered once, imported
+        // only by SecureMedia.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+        // The secure media path of WebRTC: the DTLS-SRTP handshake (RFC 5763/5764) with the
+        // peer checked by its SDP fingerprint (RFC 8122), and SRTP/SRTCP (RFC 3711, RFC 7714).
+        // Pure: datagrams in, datagrams out, through memory BIOs; no sockets, no clock.
+        .target(
+            name: "SecureMedia",
+            dependencies: [
+                "COpenSSL", "CSRTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The media library: files played by name (MP4, H.264 Annex B, H.263 elementary
         // streams), read as stored media, with the name checks that keep requests inside it.
         .target(
@@ -179,6 +195,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TestSeeds"]),
+        .testTarget(
+            name: "SecureMediaTests",
+            dependencies: ["SecureMedia", "TestSeeds", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "AccessTests", dependencies: ["Access", "TestSeeds"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "TestSeeds"]),
         .testTarget(
