@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "Serve",
             dependencies: [
-                "MediaCore", "ServeWire", "Access",
+                "MediaCore", "ServeWire", "Access", "ICE", "SecureMedia",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "VigilKit",
             dependencies: [
-                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens", "Record", "Container", "Library", "HLS",
+                "MediaCore", "Capture", "Encode", "Serve", "Access", "Tokens", "Record", "Container", "Library", "HLS", "SecureMedia",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -4,6 +4,8 @@
     stun_peer.py parse HEX KEY    # parse a message, checking MESSAGE-INTEGRITY with KEY and FINGERPRINT
     stun_peer.py respond HEX KEY  # aioice's Binding success response to a request: XOR-MAPPED-ADDRESS 192.0.2.1:32853
     stun_peer.py crc32 HEX        # zlib's CRC-32 of the bytes
+    stun_peer.py request USERNAME KEY [use-candidate]
+                                  # a full agent's connectivity check as aioice makes it (RFC 8445 §7.2.2)
 
 Prints JSON; a message aioice refuses exits 1 with its reason.
 """
@@ -11,6 +13,17 @@ import binascii, json, sys, zlib
 from aioice import stun
 
 mode = sys.argv[1]
+if mode == 'request':
+    request = stun.Message(message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST)
+    request.attributes['USERNAME'] = sys.argv[2]
+    request.attributes['PRIORITY'] = 1853817087
+    request.attributes['ICE-CONTROLLING'] = 0x1122334455667788
+    if len(sys.argv) > 4 and sys.argv[4] == 'use-candidate':
+        request.attributes['USE-CANDIDATE'] = None
+    request.add_message_integrity(sys.argv[3].encode())
+    request.add_fingerprint()
+    print(json.dumps({'hex': bytes(request).hex(), 'transaction_id': request.transaction_id.hex()}))
+    sys.exit(0)
 data = binascii.unhexlify(sys.argv[2])
 if mode == 'crc32':
     print(json.dumps({'crc32': zlib.crc32(data)}))

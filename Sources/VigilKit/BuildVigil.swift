@@ -8,6 +8,7 @@ import MediaCore
 import NIOCore
 import NIOPosix
 import Record
+import SecureMedia
 import Serve
 import ServeWire
 import ServiceLifecycle
@@ -20,6 +21,8 @@ public final class Vigil: @unchecked Sendable {
     public let rtspServer: RTSPServer
     /// The HTTP status API, when enabled.
     public let statusAPI: StatusAPI?
+    /// WebRTC viewers (WHEP on the HTTP API), when the API and `[webrtc]` are on.
+    public let webRTC: WebRTCServer?
     let eventLoopGroup: MultiThreadedEventLoopGroup
     let eventLoop: any EventLoop
     let anchor: WallClockAnchor
@@ -53,8 +56,10 @@ public final class Vigil: @unchecked Sendable {
     init(
         settings: VigilSettings, streams: [VigilStream], rtspServer: RTSPServer, eventLoopGroup: MultiThreadedEventLoopGroup,
         anchor: WallClockAnchor, notifier: SystemdNotifier?, logger: Logger, access: AccessPolicy,
-        tokens: TokenStore?, tokenRedeemer: (any TokenRedeeming)?, accessClock: any AccessClock, recordings: RecordingService
+        tokens: TokenStore?, tokenRedeemer: (any TokenRedeeming)?, accessClock: any AccessClock, recordings: RecordingService,
+        webRTC: WebRTCServer? = nil
     ) {
+        self.webRTC = webRTC
         self.recordings = recordings
         self.access = access
         self.tokens = tokens
@@ -112,6 +117,7 @@ public final class Vigil: @unchecked Sendable {
         // The services that need the whole daemon are made here, from the finished Vigil,
         // rather than pointed at it after its init.
         list += [MediaService(vigil: self), rtspServer]
+        if let webRTC { list.append(WebRTCService(server: webRTC)) }
         if let statusAPI { list.append(StatusService(api: statusAPI, vigil: self)) }
         list.append(LifecycleService(lifecycle: lifecycle, vigil: self))
         return list
@@ -217,10 +223,14 @@ public func buildVigil(
     let server = RTSPServer(
         configuration: settings.rtsp, streams: built.map(\.hub), storedMedia: storedMedia(settings, recordings: recordings, logger: logger),
         eventLoop: eventLoop, logger: logger, access: policy)
+    var webRTC: WebRTCServer?
+    if settings.http.enabled && settings.webRTC.enabled {
+        webRTC = try makeWebRTCServer(settings.webRTC, stateDirectory: recordings.stateDirectory, eventLoop: eventLoop, logger: logger)
+    }
     return Vigil(
         settings: settings, streams: built, rtspServer: server, eventLoopGroup: eventLoopGroup, anchor: anchor,
         notifier: notifier, logger: logger, access: policy, tokens: tokens, tokenRedeemer: redeemer,
-        accessClock: accessClock, recordings: recordings)
+        accessClock: accessClock, recordings: recordings, webRTC: webRTC)
 }
 
 /// What RTSP plays from the disk: each recording stream's timeline at `PATH/playback`, and the
@@ -479,6 +489,47 @@ func buildFileStream(
 }
 
 /// The HTTP API of `vigil`, as a service.
+/// The WebRTC port, open while the daemon runs.
+struct WebRTCService: Service {
+    let server: WebRTCServer
+    func run() async throws {
+        try await server.start()
+        try? await gracefulShutdown()
+        await server.stop()
+    }
+}
+
+/// The WebRTC server, with the DTLS certificate kept in `STATE/webrtc` so that its
+/// fingerprint outlives restarts (a viewer's browser may pin what it saw). A state directory
+/// that cannot be written costs only that: a certificate for this run, and a notice.
+func makeWebRTCServer(
+    _ settings: VigilSettings.WebRTC, stateDirectory: String, eventLoop: any EventLoop, logger: Logger
+) throws -> WebRTCServer {
+    let directory = (stateDirectory as NSString).appendingPathComponent("webrtc")
+    let certificate: DTLSCertificate
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        certificate = try DTLSCertificate.loadOrCreate(directory: directory)
+    } catch {
+        logger.notice("the WebRTC certificate cannot be kept in the state directory; one for this run only",
+                      metadata: ["directory": "\(directory)", "error": "\(error)"])
+        do {
+            certificate = try DTLSCertificate.generate()
+        } catch {
+            throw VigilStartupError(description: "[webrtc]: cannot make a DTLS certificate: \(error)")
+        }
+    }
+    do {
+        return try WebRTCServer(
+            configuration: .init(
+                host: settings.host, port: settings.port, addresses: settings.addresses, maxPeers: settings.maxPeers,
+                connectTimeout: settings.connectTimeout, consentTimeout: settings.consentTimeout),
+            certificate: certificate, eventLoop: eventLoop, logger: logger)
+    } catch {
+        throw VigilStartupError(description: "[webrtc]: cannot set up DTLS: \(error)")
+    }
+}
+
 struct StatusService: Service {
     let api: StatusAPI
     let vigil: Vigil

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Capture
 import Logging
 import MediaCore
@@ -215,6 +216,59 @@ public struct VigilSettings: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// `[library]`: media files played by name at `rtsp://BOX/vod/NAME`.
     public var library = Library()
+    /// `[webrtc]`: WHEP viewers (`POST /PATH/whep` on the HTTP port), on one UDP port.
+    public var webRTC = WebRTC()
+
+    /// WebRTC viewers through WHEP: an ICE-lite, DTLS-SRTP sender on one UDP port for all.
+    public struct WebRTC: Sendable, Hashable {
+        /// On when the HTTP API is (WHEP offers arrive there).
+        public var enabled = true
+        public var host = "0.0.0.0"
+        /// The one UDP port for every WebRTC viewer: 0 (any free one) in a bare settings value,
+        /// so that embedders and tests never collide; the config file's default is `defaultPort`.
+        public var port = 0
+        /// MediaMTX's WebRTC port, so firewall rules written for it fit.
+        public static let defaultPort = 8189
+        /// Host candidates to announce besides the address each WHEP request reached: a box
+        /// behind a NAT lists its public address here (with the UDP port forwarded).
+        public var addresses: [String] = []
+        /// STUN/TURN servers the viewers are told of (WHEP `Link: rel="ice-server"`); Vigil
+        /// itself is ICE-lite and gathers nothing.
+        public var iceServers: [ICEServer] = []
+        public var maxPeers = 64
+        /// RFC 7675 §5.1's 30 s, and the time a peer gets to finish ICE and DTLS. Not in the
+        /// config file: the RFC's value is the right one; tests shorten it.
+        public var consentTimeout = TimeAmount.seconds(30)
+        public var connectTimeout = TimeAmount.seconds(15)
+
+        public init() {}
+
+        public struct ICEServer: Sendable, Hashable {
+            public var url: String
+            public var username: String?
+            public var credential: String?
+
+            public init(url: String, username: String? = nil, credential: String? = nil) {
+                self.url = url
+                self.username = username
+                self.credential = credential
+            }
+
+            /// draft-ietf-wish-whep §4.6 (RFC 8288 link): `<url>; rel="ice-server"`, with
+            /// `username`, `credential` and `credential-type="password"` for TURN.
+            public var linkHeader: String {
+                var value = "<\(url)>; rel=\"ice-server\""
+                if let username, let credential {
+                    value += "; username=\"\(Self.quoted(username))\"; credential=\"\(Self.quoted(credential))\"; credential-type=\"password\""
+                }
+                return value
+            }
+
+            private static func quoted(_ text: String) -> String {
+                text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            }
+        }
+    }
     /// Largest RTP packet in bytes (RFC 6184 FU-A splits below it).
     public var mtu = 1400
     /// Network event-loop threads. One keeps every packet of a stream on one thread, which is

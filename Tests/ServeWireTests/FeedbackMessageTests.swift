@@ -36,6 +36,47 @@ final class FeedbackMessageTests: XCTestCase {
         }
     }
 
+    /// REMB as aiortc 1.16 writes it (`RtcpPsfbPacket(fmt=15, fci=pack_remb_fci(…))`, an
+    /// independent implementation): 1 500 000 bit/s is exponent 3, mantissa 187 500; 123 456 789
+    /// does not fit 18 bits and is carried as 241 126 · 2^9 = 123 456 512.
+    func testREMBAsAiortcWritesIt() throws {
+        let cases: [(String, UInt64, [UInt32])] = [
+            ("8fce0005000051500000000052454d42010edc6c11111111", 1_500_000, [0x1111_1111]),
+            ("8fce0006000051500000000052454d420227ade61111111122222222", 123_456_512, [0x1111_1111, 0x2222_2222]),
+        ]
+        for (hex, bits, ssrcs) in cases {
+            let bytes = stride(from: 0, to: hex.count, by: 2).map {
+                UInt8(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)], radix: 16)!
+            }
+            let parsed = try RTCPCompound.parse(ByteBuffer(bytes: bytes))
+            let message = FeedbackMessage.receiverEstimatedMaximumBitrate(sender: 0x5150, bitsPerSecond: bits, ssrcs: ssrcs)
+            XCTAssertEqual(parsed.first.flatMap(FeedbackMessage.init), message, hex)
+            var written = ByteBuffer()
+            RTCPCompound.write([message.packet], into: &written)
+            XCTAssertEqual(Array(written.readableBytesView), bytes, hex)
+        }
+    }
+
+    /// Transport-wide feedback laid out by hand from draft-holmer-rmcat-transport-wide-cc-
+    /// extensions-01 §3.1: the header fields are read; chunks and deltas are skipped.
+    func testTransportWideFeedbackHeaderIsRead() throws {
+        let bytes: [UInt8] = [
+            0x8F, 205, 0x00, 0x05,  // V=2, FMT=15, PT=205 RTPFB, length 5
+            0x11, 0x11, 0x11, 0x11,  // sender SSRC
+            0x22, 0x22, 0x22, 0x22,  // media source SSRC
+            0x01, 0x02, 0x00, 0x03,  // base sequence 258, packet status count 3
+            0xFF, 0xFF, 0xFE, 0x07,  // reference time −2 (×64 ms), feedback packet count 7
+            0x20, 0x03, 0x04, 0x00,  // run-length chunk: 3 × "received, small delta"; a delta; padding
+        ]
+        let parsed = try RTCPCompound.parse(ByteBuffer(bytes: bytes))
+        XCTAssertEqual(
+            parsed.first.flatMap(FeedbackMessage.init),
+            .transportWideFeedback(
+                sender: 0x1111_1111, mediaSource: 0x2222_2222, baseSequence: 258, statusCount: 3, referenceTime: -2, feedbackCount: 7))
+        // Feedback that is neither asks for no key frame.
+        XCTAssertFalse(parsed.first.flatMap(FeedbackMessage.init)!.asksForKeyFrame(of: 0x2222_2222))
+    }
+
     func testNACKWrapsAndPacksIntoSeveralEntries() throws {
         let lost: [UInt16] = [65534, 65535, 0, 5, 40]
         let message = FeedbackMessage.genericNACK(sender: 1, mediaSource: 2, lost: lost)

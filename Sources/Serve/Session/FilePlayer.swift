@@ -552,6 +552,9 @@ final class FilePlayer: SessionSource {
             }
             channel.write(frames, promise: nil)
             channels[ObjectIdentifier(channel)] = channel
+        case .path(let path):
+            for packet in packets { path.send(rtp: packet, track: output.trackIndex) }
+            path.flush()
         case .multicast:
             return
         }
@@ -622,6 +625,11 @@ final class FilePlayer: SessionSource {
                 InterleavedFrame.writeHeader(channel: rtcpChannel, length: body.readableBytes, into: &frame)
                 frame.writeBuffer(&body)
                 channel.writeAndFlush(frame, promise: nil)
+            case .path(let path):
+                var buffer = ByteBufferAllocator().buffer(capacity: 128)
+                RTCPCompound.write(packets, into: &buffer)
+                path.send(rtcp: buffer, track: output.trackIndex)
+                path.flush()
             case .multicast:
                 continue
             }

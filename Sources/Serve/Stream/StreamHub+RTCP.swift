@@ -32,7 +32,7 @@ extension StreamHub {
     func sendRTCP(to output: TrackOutput, track: Track, goodbye: Bool) {
         let allocator: ByteBufferAllocator
         switch output.transport {
-        case .udp, .multicast: allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
+        case .udp, .multicast, .path: allocator = track.udp?.rtcp.allocator ?? ByteBufferAllocator()
         case .interleaved(let connection, _, _): allocator = connection.channel.allocator
         }
         let packet = makeRTCP(track: track, goodbye: goodbye, allocator: allocator)
@@ -54,6 +54,8 @@ extension StreamHub {
             InterleavedFrame.writeHeader(channel: rtcpChannel, length: packet.readableBytes, into: &header)
             channel.write(header, promise: nil)
             channel.write(packet, promise: nil)
+        case .path(let path):
+            path.send(rtcp: packet, track: track.index)
         }
     }
 
@@ -63,6 +65,7 @@ extension StreamHub {
         case .interleaved(let connection, _, _):
             connection.channel.flush()
             connection.audioHeldSince = nil
+        case .path(let path): path.flush()
         }
     }
 
@@ -164,10 +167,13 @@ extension StreamHub {
                 sentToGroup = true
             }
             send(rtcp: packet, to: output, track: track)
-            if case .interleaved(let connection, _, _) = output.transport {
+            switch output.transport {
+            case .interleaved(let connection, _, _):
                 connection.channel.flush()
                 connection.audioHeldSince = nil
-            } else {
+            case .path(let path):
+                path.flush()
+            case .udp, .multicast:
                 usedUDP = true
             }
         }
@@ -315,6 +321,16 @@ extension StreamHub {
             requestKeyFrame()
             return
         }
+        switch feedback {
+        case .receiverEstimatedMaximumBitrate(_, let bits, let ssrcs) where ssrcs.contains(ssrc):
+            output.statistics.estimatedBitsPerSecond = bits
+            return
+        case .transportWideFeedback:
+            output.statistics.transportFeedbacks += 1
+            return
+        default:
+            break
+        }
         guard case .genericNACK(_, let source, let lost) = feedback, source == ssrc else { return }
         output.statistics.nacksReceived += 1
         track.nacksReceived += 1
@@ -328,6 +344,9 @@ extension StreamHub {
         switch track.configuration.repair {
         case .none: return
         case .resend: packets = lost.compactMap { track.packet(sequence: $0) }
+        case .retransmissionStream where !output.takesRetransmissionStream:
+            // A path that negotiated no rtx stream (WebRTC answers none) gets the originals.
+            packets = lost.compactMap { track.packet(sequence: $0) }
         case .retransmissionStream:
             for sequence in lost {
                 guard let original = track.packet(sequence: sequence),
@@ -342,6 +361,8 @@ extension StreamHub {
                 track.udp?.rtp.write(AddressedEnvelope(remoteAddress: address, data: packet), promise: nil)
             case .multicast:
                 continue
+            case .path(let path):
+                path.send(rtp: packet, track: track.index)
             case .interleaved(let connection, let rtpChannel, _):
                 let channel = connection.channel
                 guard channel.isWritable else { continue }
@@ -356,6 +377,7 @@ extension StreamHub {
         case .interleaved(let connection, _, _):
             connection.channel.flush()
             connection.audioHeldSince = nil
+        case .path(let path): path.flush()
         }
         track.resentPackets += UInt64(packets.count)
         output.statistics.packetsResent += UInt64(packets.count)

@@ -4,7 +4,7 @@ import NIOCore
 public struct ViewerSnapshot: Sendable, Hashable {
     public var session: String
     public var track: Int
-    /// `udp` or `tcp` (interleaved).
+    /// `udp`, `tcp` (interleaved), `multicast` or `webrtc`.
     public var transport: String
     public var peer: String
     public var statistics: ViewerStatistics
@@ -18,7 +18,7 @@ extension StreamHub {
                 track.outputs.map { output in
                     ViewerSnapshot(
                         session: output.session.id, track: track.index,
-                        transport: output.isInterleaved ? "tcp" : "udp",
+                        transport: output.transportName,
                         peer: output.session.peer.map { "\($0)" } ?? "?",
                         statistics: output.statistics)
                 }

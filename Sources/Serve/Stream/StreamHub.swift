@@ -146,6 +146,17 @@ final class StreamHub {
                     channel.flush()
                     queuedDatagrams = 0
                 }
+            case .path(let path):
+                guard path.isWritable else {
+                    output.statistics.packetsDropped += UInt64(packets.count)
+                    if isVideo {
+                        output.waitingForKeyFrame = true
+                        needsKeyFrame = true
+                    }
+                    continue
+                }
+                for packet in packets { path.send(rtp: packet, track: track.index) }
+                path.flush()
             case .interleaved(let connection, let rtpChannel, _):
                 let channel = connection.channel
                 guard channel.isWritable else {

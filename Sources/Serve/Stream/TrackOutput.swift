@@ -15,6 +15,9 @@ final class TrackOutput {
         case interleaved(InterleavedConnection, rtp: UInt8, rtcp: UInt8)
         /// The stream's multicast group: one copy on the wire for all such viewers.
         case multicast
+        /// A path of its own kind that takes the shared packets one by one and sends them on
+        /// its way (a WebRTC peer: SRTP-protected per viewer, on the WebRTC port).
+        case path(any PacketPath)
 
         /// Interleaved on a connection no other output shares.
         static func interleaved(channel: any Channel, rtp: UInt8, rtcp: UInt8) -> Transport {
@@ -59,10 +62,46 @@ final class TrackOutput {
         self.session = session
     }
 
+    /// Whether lost packets go back in the RFC 4588 rtx stream when the track has one: RTSP
+    /// viewers were offered it in DESCRIBE; a path (WebRTC) negotiated none.
+    var takesRetransmissionStream: Bool {
+        if case .path = transport { return false }
+        return true
+    }
+
     var isInterleaved: Bool {
         if case .interleaved = transport { return true }
         return false
     }
+
+    /// `udp`, `tcp` (interleaved), `multicast`, or the path's own name (`webrtc`).
+    var transportName: String {
+        switch transport {
+        case .udp: return "udp"
+        case .interleaved: return "tcp"
+        case .multicast: return "multicast"
+        case .path(let path): return path.name
+        }
+    }
+}
+
+/// A viewer transport that is a type of its own rather than a socket the hub writes to: it
+/// takes the stream's shared RTP packets and RTCP reports and does what its kind needs with
+/// each copy (a WebRTC peer rewrites the payload type to the one its offer chose, protects it
+/// with SRTP under its own keys, and sends it to the address ICE selected). Confined to the
+/// hub's event loop.
+protocol PacketPath: AnyObject {
+    /// For status and logs: `webrtc`.
+    var name: String { get }
+    /// False while the path cannot take more (its socket's queue is full): packets for it are
+    /// dropped and counted, and video waits for the next key frame.
+    var isWritable: Bool { get }
+    /// One RTP packet of `track`, as the shared packetizer built it (not to be changed).
+    func send(rtp packet: ByteBuffer, track: Int)
+    /// One compound RTCP packet about `track` (a sender report, a BYE).
+    func send(rtcp packet: ByteBuffer, track: Int)
+    /// Sends what was written since the last flush.
+    func flush()
 }
 
 /// An RTSP connection that carries interleaved RTP and RTCP (RFC 2326 §10.12), shared by the
@@ -103,6 +142,10 @@ public struct ViewerStatistics: Sendable, Hashable {
     /// Pictures left out because the viewer gets key frames only.
     public var picturesSkipped: UInt64 = 0
     public var keyFramesOnly = false
+    /// The receiver's own estimate of what its path carries, bit/s (REMB), when it sends one.
+    public var estimatedBitsPerSecond: UInt64?
+    /// Transport-wide congestion feedback packets received (read, not acted on).
+    public var transportFeedbacks: UInt64 = 0
 
     public init() {}
 }

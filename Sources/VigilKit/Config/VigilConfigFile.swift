@@ -16,6 +16,7 @@ public enum VigilConfigFile {
     public static var defaults: VigilSettings {
         var settings = VigilSettings()
         settings.http = .init(enabled: true, host: "127.0.0.1", port: 8080)
+        settings.webRTC.port = VigilSettings.WebRTC.defaultPort
         return settings
     }
 
@@ -62,6 +63,49 @@ public enum VigilConfigFile {
     static let logLevels = Logger.Level.allCases.map(\.rawValue)
 
     // MARK: - Decoding
+
+    /// `[webrtc]`: the WHEP viewers' UDP port and what the answer tells them.
+    private static func decodeWebRTC(_ table: TableReader, into webRTC: inout VigilSettings.WebRTC) {
+        if let enabled = table.bool("enabled") { webRTC.enabled = enabled }
+        if let host = table.address("host") { webRTC.host = host }
+        if let port = table.int("port", 0...65535) { webRTC.port = port }
+        if let maximum = table.int("max_peers", 1...10_000) { webRTC.maxPeers = maximum }
+        if let addresses = table.stringsWithLines("addresses") {
+            var valid: [String] = []
+            for (text, line) in addresses {
+                var v4 = in_addr()
+                var v6 = in6_addr()
+                if inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1 {
+                    valid.append(text)
+                } else {
+                    table.problem("addresses", "each must be an IP address the viewers can reach (a host candidate), got \"\(text)\"", line: line)
+                }
+            }
+            webRTC.addresses = valid
+        }
+        if let servers = table.stringsWithLines("ice_servers") {
+            var valid: [VigilSettings.WebRTC.ICEServer] = []
+            for (text, line) in servers {
+                let scheme = text.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+                if ["stun", "stuns", "turn", "turns"].contains(scheme), text.count > scheme.count + 1 {
+                    valid.append(VigilSettings.WebRTC.ICEServer(url: text))
+                } else {
+                    table.problem("ice_servers", "each must be a stun:, stuns:, turn: or turns: URL (RFC 7064, RFC 7065), got \"\(text)\"", line: line)
+                }
+            }
+            webRTC.iceServers = valid
+        }
+        let username = table.string("turn_username")
+        let password = table.string("turn_password")
+        if (username == nil) != (password == nil) {
+            table.problem(username == nil ? "turn_password" : "turn_username", "turn_username and turn_password go together")
+        } else if let username, let password {
+            for index in webRTC.iceServers.indices where webRTC.iceServers[index].url.lowercased().hasPrefix("turn") {
+                webRTC.iceServers[index].username = username
+                webRTC.iceServers[index].credential = password
+            }
+        }
+    }
 
     private static func decode(_ root: TOMLDocument.Table, problems: Problems) -> VigilSettings {
         var settings = defaults
@@ -127,6 +171,10 @@ public enum VigilConfigFile {
                 }
             }
             http.finish()
+        }
+        if let webRTC = top.table("webrtc") {
+            decodeWebRTC(webRTC, into: &settings.webRTC)
+            webRTC.finish()
         }
         if let library = top.table("library") {
             if let paths = library.strings("paths") { settings.library.paths = paths }
@@ -197,7 +245,7 @@ public enum VigilConfigFile {
         if settings.http.enabled, let reason = settings.access.apiExposureReason(httpHost: settings.http.host) {
             problems.add(line: httpTable?.line(of: "host") ?? httpTable?.line, key: "http.host", "\"\(settings.http.host)\" is reachable from other hosts: the API \(reason)")
         }
-        top.finish(allowedNote: "allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]")
+        top.finish(allowedNote: "allowed at the top level: [rtsp], [http], [webrtc], [log], [access], [[user]], [[stream]]")
         return settings
     }
 

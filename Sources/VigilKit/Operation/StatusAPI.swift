@@ -102,8 +102,10 @@ public final class StatusAPI: Sendable {
         if let origin = settings.corsOrigin {
             // Hummingbird's CORS: preflights answered, the origin on every answer (refusals too).
             router.add(middleware: CORSMiddleware(
-                allowOrigin: origin == "*" ? .all : .oneOf(origin), allowHeaders: [.accept, .authorization, .range],
-                allowMethods: [.get, .head, .options], exposedHeaders: ["X-Vigil-Frame", "X-Vigil-Capture-Time", "Content-Range"],
+                allowOrigin: origin == "*" ? .all : .oneOf(origin), allowHeaders: [.accept, .authorization, .range, .contentType, .ifMatch],
+                // WHEP players on another origin POST offers, PATCH fragments and DELETE sessions.
+                allowMethods: [.get, .head, .options, .post, .patch, .delete],
+                exposedHeaders: ["X-Vigil-Frame", "X-Vigil-Capture-Time", "Content-Range", "Location", "Link", "ETag"],
                 maxAge: .seconds(600)))
         }
         // On loopback only this box reaches the API (`vigil status`, a local scraper); anywhere
@@ -138,6 +140,7 @@ public final class StatusAPI: Sendable {
         addTokenRoutes(to: router, vigil: vigil)
         addRecordingRoutes(to: router, vigil: vigil)
         addSnapshotRoutes(to: router, vigil: vigil)
+        addWHEPRoutes(to: router, vigil: vigil)
         let limits = self.limits
         let logger = self.logger
         let app = Application(

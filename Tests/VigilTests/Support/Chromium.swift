@@ -150,3 +150,65 @@ enum GStreamerDecode {
         return (videoBytes / max(1, picture), audioBytes / 2, result.status)
     }
 }
+
+extension Chromium {
+    struct WebRTCPlayback: CustomStringConvertible {
+        /// Pictures painted in the 2 s after the first one.
+        var frames: Int
+        /// From the WHEP POST to the first painted picture, milliseconds.
+        var firstPicture: Int
+        /// `getStats()` inbound-rtp audio bytes at the first picture and 2 s later.
+        var audioBefore: Int
+        var audioAfter: Int
+        var width: Int
+        var status: Int
+        var error: String?
+        var description: String {
+            "frames \(frames) in 2 s, first \(firstPicture) ms after the POST, audio \(audioBefore) → \(audioAfter) B, width \(width), POST \(status), error \(error ?? "none")"
+        }
+    }
+
+    /// Plays a stream by WHEP in a `<video>`: Chromium's own RTCPeerConnection (recvonly
+    /// video and audio), the offer POSTed to `url`, the answer applied; pictures counted by
+    /// `requestVideoFrameCallback`, audio by `getStats()`.
+    static func playWHEP(_ url: String, timeout: Double = 30) async throws -> WebRTCPlayback {
+        let page = """
+            <!doctype html><html><body><video id="v" muted playsinline autoplay></video><script>
+            const v = document.getElementById('v');
+            const say = s => console.log('VIGIL-RESULT ' + s);
+            let frames = 0, firstAt = null, postedAt = null;
+            function count() { frames++; if (firstAt === null) firstAt = performance.now(); v.requestVideoFrameCallback(count); }
+            v.requestVideoFrameCallback(count);
+            async function audioBytes(pc) {
+              let bytes = 0;
+              (await pc.getStats()).forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'audio') bytes += r.bytesReceived; });
+              return bytes;
+            }
+            (async () => {
+              const pc = new RTCPeerConnection();
+              pc.addTransceiver('video', { direction: 'recvonly' });
+              pc.addTransceiver('audio', { direction: 'recvonly' });
+              const stream = new MediaStream();
+              pc.ontrack = e => { stream.addTrack(e.track); v.srcObject = stream; };
+              await pc.setLocalDescription(await pc.createOffer());
+              postedAt = performance.now();
+              const response = await fetch('\(url)', { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+              if (response.status !== 201) { say('status=' + response.status + ' error=' + (await response.text()).replace(/\\s/g, '_')); return; }
+              await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
+              const poll = setInterval(async () => {
+                if (firstAt === null) return;
+                clearInterval(poll);
+                const f0 = frames, a0 = await audioBytes(pc);
+                setTimeout(async () => say('status=201 frames=' + (frames - f0) + ' first=' + Math.round(firstAt - postedAt) +
+                  ' audio0=' + a0 + ' audio1=' + (await audioBytes(pc)) + ' width=' + v.videoWidth), 2000);
+              }, 5);
+            })().catch(e => say('error=' + String(e).replace(/ /g, '_')));
+            </script></body></html>
+            """
+        let fields = try await report(page: page, timeout: timeout)
+        return WebRTCPlayback(
+            frames: Int(fields["frames"] ?? "") ?? 0, firstPicture: Int(fields["first"] ?? "") ?? 0,
+            audioBefore: Int(fields["audio0"] ?? "") ?? 0, audioAfter: Int(fields["audio1"] ?? "") ?? 0,
+            width: Int(fields["width"] ?? "") ?? 0, status: Int(fields["status"] ?? "") ?? 0, error: fields["error"])
+    }
+}
