@@ -29,8 +29,8 @@ final class SRTPSessionTests: XCTestCase {
         return buffer
     }
 
-    /// An RTCP receiver report (RFC 3550 §6.4.2) with no report blocks, from `ssrc`, and an
-    /// SDES-less trailer of padding-free bytes so the packet has a body to encrypt.
+    /// An RTCP receiver report (RFC 3550 §6.4.2) with no report blocks, from `ssrc`, and
+    /// `extra` (whole words) as its profile-specific extension, so the packet has a body to encrypt.
     static func rtcp(ssrc: UInt32, extra: [UInt8] = []) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeInteger(UInt8(0x80))  // V=2, P=0, RC=0
