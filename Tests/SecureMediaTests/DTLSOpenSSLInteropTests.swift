@@ -124,6 +124,27 @@ final class DTLSOpenSSLInteropTests: XCTestCase {
         XCTAssertTrue(said.stderr.contains("alert bad certificate"), "s_client got our alert: \(said.stderr)")
     }
 
+    /// A client that offers no use_srtp extension finishes the DTLS handshake as far as OpenSSL
+    /// is concerned, but gets no keys from us: WebRTC media needs SRTP (RFC 5764 §4.1).
+    func testOpenSSLClientWithoutUseSRTPGetsNoKeys() throws {
+        let directory = try PeerTools.temporaryDirectory(self)
+        let tool = try PeerTools.opensslCertificate(in: directory, name: "s_client")
+        let session = try DTLSSession(
+            context: DTLSContext(certificate: DTLSCertificate.generate()), role: .server,
+            remoteFingerprint: XCTUnwrap(DTLSFingerprint(sdp: "sha-256 \(tool.fingerprint)")))
+        let socket = try LoopbackUDPSocket()
+        let client = try RunningTool(PeerTools.openssl, [
+            "s_client", "-dtls1_2", "-connect", "127.0.0.1:\(socket.port)", "-cert", tool.certificate, "-key", tool.key,
+        ])
+        let outcome = Self.drive(session, on: socket, seconds: 10)
+        client.closeInput()
+        let said = client.wait(timeout: 2)  // it waits for a Finished that never comes
+        XCTAssertNil(outcome.keys)
+        XCTAssertEqual(outcome.error, .noSRTPProfile(selected: nil), said.stderr)
+        XCTAssertFalse(session.isEstablished)
+        XCTAssertFalse(said.stdout.contains("SRTP Extension negotiated"), said.stdout)
+    }
+
     func testOurClientAgainstOpenSSLServer() throws {
         let directory = try PeerTools.temporaryDirectory(self)
         let tool = try PeerTools.opensslCertificate(in: directory, name: "s_server")
