@@ -11,7 +11,7 @@ public enum DTLSError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The handshake finished without a certificate from the peer.
     case noPeerCertificate
     /// The handshake finished without the use_srtp extension agreeing on a profile Vigil
-    /// supports (RFC 5764 §4.1.2); `offered` is what OpenSSL selected, if anything.
+    /// supports (RFC 5764 §4.1.2); `selected` names what OpenSSL selected, if anything.
     case noSRTPProfile(selected: String?)
     /// The DTLS-SRTP exporter (RFC 5764 §4.2, RFC 5705) failed.
     case keyExportFailed(reason: String)

@@ -31,7 +31,8 @@ final class PeerCheck {
         else { return 0 }
         let check = Unmanaged<PeerCheck>.fromOpaque(data).takeUnretainedValue()
         if check.accepts(leaf) { return 1 }
-        X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION)
+        // OpenSSL turns "certificate rejected" into a bad_certificate alert (RFC 5246 §7.2.2).
+        X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED)
         return 0
     }
 }
