@@ -22,6 +22,8 @@ final class WHEPAnswerTests: XCTestCase {
         XCTAssertEqual(WHEPStream.lines(answer, section: 0), [
             "v=0", "o=- 3924000001 1 IN IP4 127.0.0.1", "s=-", "t=0 0",
             "a=ice-lite", "a=group:BUNDLE \(bundle)", "a=msid-semantic:WMS *",
+            "a=ice-ufrag:vIg1", "a=ice-pwd:Vigil+Password/0123456789", "a=fingerprint:" + WHEPStream.endpoint.fingerprint,
+            "a=setup:\(answer.dtlsRole)",
         ], file: file, line: line)
         XCTAssertNoThrow(try SessionDescription.parse(answer.sdp.serialized()), file: file, line: line)
         XCTAssertEqual(try? SessionDescription.parse(answer.sdp.serialized()), answer.sdp, file: file, line: line)
@@ -185,9 +187,9 @@ final class WHEPAnswerTests: XCTestCase {
         XCTAssertEqual(answer.sdp.media.map(\.port), [8189, 8189, 0, 0, 0])
         XCTAssertEqual(WHEPStream.lines(answer, section: 3), [
             "m=video 0 UDP/TLS/RTP/SAVPF 96 97 98 99 100 101 35 36 37 38 102 103 104 107 108 109 114 115 116 117 39 40 41 42 43 44 45 46 47 48 118 119 120 49",
-            "c=IN IP4 0.0.0.0", "a=mid:2",
+            "c=IN IP4 0.0.0.0", "a=mid:2", "a=rtcp-mux",
         ])
-        XCTAssertEqual(WHEPStream.lines(answer, section: 4), ["m=audio 0 UDP/TLS/RTP/SAVPF 9", "c=IN IP4 0.0.0.0", "a=mid:3"])
+        XCTAssertEqual(WHEPStream.lines(answer, section: 4), ["m=audio 0 UDP/TLS/RTP/SAVPF 9", "c=IN IP4 0.0.0.0", "a=mid:3", "a=rtcp-mux"])
         XCTAssertEqual(WHEPStream.lines(answer, section: 5), ["m=application 0 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0", "a=mid:4"])
     }
 

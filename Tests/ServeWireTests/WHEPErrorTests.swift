@@ -50,6 +50,8 @@ final class WHEPErrorTests: XCTestCase {
             ("sends video", chromium.replacingOccurrences(of: "a=recvonly", with: "a=sendonly"), tracks,
              .sendsMedia(mid: "0", direction: "sendonly"), ["sendonly", "recvonly"]),
             ("no mid", WHEPStream.mutate(chromium) { $0 == "a=mid:1" ? nil : $0 }, tracks, .missingMid(section: 1), ["section 2", "a=mid"]),
+            ("mid with a space", chromium.replacingOccurrences(of: "a=mid:1", with: "a=mid:1 2"), tracks,
+             .invalidMid(section: 1, "1 2"), ["a=mid:1 2", "token"]),
             ("one mid twice", chromium.replacingOccurrences(of: "a=mid:1", with: "a=mid:0"), tracks, .duplicateMid("0"), ["mid:0"]),
             ("too large", aiortc + String(repeating: "a=x-padding:0123456789abcdef\r\n", count: 3000), tracks,
              .tooLarge(bytes: aiortc.utf8.count + 30 * 3000, limit: 65536), ["65536"]),

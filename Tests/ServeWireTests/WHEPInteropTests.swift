@@ -47,6 +47,24 @@ final class WHEPInteropTests: XCTestCase {
         assertReceives(try exchange("chromium", [WHEPStream.constrainedBaseline, WHEPStream.pcma]), video: "video/H264", audio: "audio/PCMA")
     }
 
+    /// A stream without video: the offerer-tagged video section is rejected (port 0, out of
+    /// the group) and the audio carries the BUNDLE transport alone (RFC 8843 §7.3.3).
+    /// Chromium only: aiortc 1.16 does not honour port 0 in an answer — it looks for a common
+    /// codec in the rejected section and fails ("Failed to set remote video description send
+    /// parameters"), whatever the answer's other lines say.
+    func testChromiumAcceptsARejectedVideoSection() throws {
+        for mode in ["chromium"] {
+            let outcome = try WebRTCPeer.exchange(mode) { offer in
+                try WebRTCNegotiation.answer(WebRTCOffer.parse(offer), tracks: [WHEPStream.opus], local: WHEPStream.endpoint).sdp.serialized()
+            }
+            XCTAssertEqual(outcome.report["ok"] as? Bool, true, "\(mode) refused: \(outcome.report)\n\(outcome.answer)")
+            XCTAssertTrue(outcome.answer.contains("a=group:BUNDLE 1\r\n"))
+            let transceivers = outcome.report["transceivers"] as? [[String: Any]] ?? []
+            // Chromium drops the stopped video transceiver; aiortc keeps it, not receiving.
+            XCTAssertEqual(transceivers.filter { $0["direction"] as? String == "recvonly" }.map { $0["mid"] as? String }, ["1"], "\(mode): \(transceivers)")
+        }
+    }
+
     /// The harness bites: each peer refuses an answer broken where it checks — aiortc one
     /// without `a=rtcp-mux` (RFC 5761; it does not check fingerprints), Chromium one without
     /// `a=fingerprint` (RFC 8122).

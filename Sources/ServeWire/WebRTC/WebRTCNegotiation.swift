@@ -40,15 +40,16 @@ public struct WebRTCAnswer: Sendable {
 ///   `a=ssrc … cname/msid` (RFC 5576 §4.1), so a browser demultiplexes our packets by SSRC
 ///   without the MID header extension (RFC 8843 §9.2), which we do not send.
 /// - Every other section is *rejected*: port 0, the offered formats kept (RFC 3264 §6),
-///   its mid, outside the BUNDLE group (RFC 8843 §7.3.3) — data channels, a second video,
-///   a codec we lack.
+///   its mid (and rtcp-mux for audio and video), outside the BUNDLE group (RFC 8843 §7.3.3)
+///   — data channels, a second video, a codec we lack.
 /// - Transport, the same in every accepted section (they are one BUNDLE transport, RFC 8843
 ///   §7.3.1): `a=ice-ufrag`/`a=ice-pwd` (RFC 8839 §5.4), `a=fingerprint` (RFC 8122 §5),
 ///   `a=setup` passive, or active when the offer is passive (RFC 5763 §5), `c=` and the m=
 ///   port of the first candidate, `a=candidate` host lines and `a=end-of-candidates`
 ///   (RFC 8839 §5.1, §5.7; an ICE-lite agent has only host candidates, RFC 8445 §5.1.1).
 /// - Session level: `a=ice-lite` (RFC 8839 §5.3), `a=group:BUNDLE` of the accepted mids
-///   (RFC 8843 §7.3) and `a=msid-semantic:WMS *`.
+///   (RFC 8843 §7.3), `a=msid-semantic:WMS *`, and the transport attributes once more (every
+///   section, rejected ones too, then has them).
 ///
 /// Video is H.264 only (what the encoder makes), `packetization-mode=1` (we send FU-A and
 /// STAP-A, RFC 6184 §5.7), a format whose profile is ours (`H264ProfileLevelID`). Its level
@@ -129,6 +130,15 @@ public enum WebRTCNegotiation {
         let connection = SDPConnection(addressType: isIPv6 ? "IP6" : "IP4", address: first?.address ?? "0.0.0.0")
         let acceptedMids = offer.bundle.filter { mid in offer.sections.contains { $0.mid == mid && choices[$0.index] != nil } }
 
+        // Written at session level too, where RFC 8839 §5.4, RFC 8122 §5 and RFC 4145 §4 allow
+        // them, so that a rejected section also has them: aiortc 1.16 refuses an answer with
+        // any m= section lacking ICE credentials or a DTLS role, rejected or not.
+        let transportAttributes = [
+            SDPAttribute(name: "ice-ufrag", value: local.iceUfrag),
+            SDPAttribute(name: "ice-pwd", value: local.icePassword),
+            SDPAttribute(name: "fingerprint", value: local.fingerprint),
+            SDPAttribute(name: "setup", value: dtlsRole),
+        ]
         var media: [MediaDescription] = []
         var bindings: [WebRTCBinding] = []
         for section in offer.sections {
@@ -136,22 +146,19 @@ public enum WebRTCNegotiation {
                 media.append(MediaDescription(
                     media: section.kind, port: 0, proto: section.proto,
                     formats: section.formatList.isEmpty ? ["0"] : section.formatList,
-                    connection: SDPConnection(address: "0.0.0.0"), attributes: [SDPAttribute(name: "mid", value: section.mid)]))
+                    connection: SDPConnection(address: "0.0.0.0"),
+                    // rtcp-mux in a rejected RTP section means nothing, but aiortc 1.16 refuses
+                    // an answer with any audio or video section without it.
+                    attributes: [SDPAttribute(name: "mid", value: section.mid)]
+                        + (section.kind == "audio" || section.kind == "video" ? [SDPAttribute(name: "rtcp-mux")] : [])))
                 continue
             }
             let feedback = answeredFeedback.filter { format.feedback.contains($0) }
             bindings.append(WebRTCBinding(mid: section.mid, trackIndex: track.trackIndex, payloadType: format.payloadType, feedback: Set(feedback)))
             let pt = "\(format.payloadType)"
             let msid = "\(streamID) \(trackID(track))"
-            var attributes = [
-                SDPAttribute(name: "mid", value: section.mid),
-                SDPAttribute(name: "sendonly"),
-                SDPAttribute(name: "ice-ufrag", value: local.iceUfrag),
-                SDPAttribute(name: "ice-pwd", value: local.icePassword),
-                SDPAttribute(name: "fingerprint", value: local.fingerprint),
-                SDPAttribute(name: "setup", value: dtlsRole),
-                SDPAttribute(name: "rtcp-mux"),
-            ]
+            var attributes = [SDPAttribute(name: "mid", value: section.mid), SDPAttribute(name: "sendonly")]
+                + transportAttributes + [SDPAttribute(name: "rtcp-mux")]
             if section.rtcpReducedSize { attributes.append(SDPAttribute(name: "rtcp-rsize")) }
             attributes.append(SDPAttribute(name: "rtpmap", value: "\(pt) \(rtpmap(track))"))
             attributes += feedback.map { SDPAttribute(name: "rtcp-fb", value: "\(pt) \($0)") }
@@ -175,7 +182,7 @@ public enum WebRTCNegotiation {
                 SDPAttribute(name: "ice-lite"),
                 SDPAttribute(name: "group", value: (["BUNDLE"] + acceptedMids).joined(separator: " ")),
                 SDPAttribute(name: "msid-semantic", value: "WMS *"),
-            ],
+            ] + transportAttributes,
             media: media)
         return WebRTCAnswer(sdp: sdp, bindings: bindings, dtlsRole: dtlsRole)
     }

@@ -16,6 +16,8 @@ public enum WebRTCNegotiationError: Error, Sendable, Hashable, CustomStringConve
     /// sections share one.
     case missingMid(section: Int)
     case duplicateMid(String)
+    /// A mid that is not an RFC 5888 §4 token of at most 64 characters.
+    case invalidMid(section: Int, String)
     /// No `a=group:BUNDLE` (RFC 8843 §7.1): Vigil answers every viewer on one transport.
     case noBundle
     /// A section that is not rejected is missing from the BUNDLE group.
@@ -72,6 +74,8 @@ public enum WebRTCNegotiationError: Error, Sendable, Hashable, CustomStringConve
             "the offer has no m= section: add a recvonly video (and audio) transceiver"
         case .missingMid(let section):
             "m= section \(section + 1) has no a=mid (RFC 8843 needs one in every bundled section)"
+        case .invalidMid(let section, let mid):
+            "m= section \(section + 1) has a=mid:\(mid), not a token of at most 64 characters (RFC 5888 §4)"
         case .duplicateMid(let mid):
             "two m= sections share a=mid:\(mid)"
         case .noBundle:

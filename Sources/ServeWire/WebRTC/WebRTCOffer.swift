@@ -192,6 +192,14 @@ public struct WebRTCOfferSection: Sendable {
     public var bundleOnly: Bool
     public var port: Int
 
+    /// RFC 4566 §9 token-char: visible ASCII except `"(),/:;<=>?@[\]`.
+    static func isTokenChar(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x21, 0x23...0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x30...0x39, 0x41...0x5A, 0x5E...0x7E: true
+        default: false
+        }
+    }
+
     /// The static payload types of RFC 3551 §6 that a WebRTC peer may offer without an rtpmap.
     static let staticPayloadTypes: [UInt8: (encoding: String, clockRate: Int)] = [
         0: ("PCMU", 8000), 8: ("PCMA", 8000), 9: ("G722", 8000), 13: ("CN", 8000),
@@ -200,6 +208,11 @@ public struct WebRTCOfferSection: Sendable {
     init(_ media: MediaDescription, index: Int) throws(WebRTCNegotiationError) {
         self.index = index
         guard let mid = media.attribute("mid"), !mid.isEmpty else { throw .missingMid(section: index) }
+        // RFC 5888 §4: identification-tag = token (RFC 4566 §9); 64 characters is far more than
+        // any client writes (browsers use "0", "1" …) and keeps the echo in the answer small.
+        guard mid.utf8.count <= 64, mid.utf8.allSatisfy(Self.isTokenChar) else {
+            throw .invalidMid(section: index, WebRTCNegotiationError.shortened(mid))
+        }
         guard (0...65535).contains(media.port) else {
             throw .invalidMediaLine(section: index, reason: "port \(media.port) is not 0…65535")
         }
