@@ -39,12 +39,25 @@ final class WHEPFuzzTests: XCTestCase {
                 XCTAssertEqual(reparsed, answer.sdp, "iteration \(iteration), \(TestSeed.describe(seed)):\n\(serialized)")
                 XCTAssertEqual(answer.bindings.count, answer.sdp.media.filter { $0.port != 0 }.count, "\(TestSeed.describe(seed))")
                 XCTAssertEqual(answer.sdp.media.count, offer.sections.count)
+                // The answer's promises: the offer's mids in order, each binding on a payload
+                // type the offer listed for that section, BUNDLE exactly the accepted mids,
+                // nothing per-viewer (no transport-cc, no extmap).
+                XCTAssertEqual(answer.sdp.media.map { $0.attribute("mid") }, offer.sections.map(\.mid), TestSeed.describe(seed))
+                for binding in answer.bindings {
+                    let section = offer.sections.first { $0.mid == binding.mid }
+                    XCTAssertTrue(section?.formats.contains { $0.payloadType == binding.payloadType } ?? false, "\(binding) \(TestSeed.describe(seed))")
+                }
+                XCTAssertEqual(answer.sdp.attribute("group"), (["BUNDLE"] + answer.bindings.map(\.mid)).joined(separator: " "))
+                XCTAssertFalse(serialized.contains("transport-cc") || serialized.contains("a=extmap"), TestSeed.describe(seed))
                 answered += 1
             } catch {
                 XCTAssertFalse(error.description.isEmpty)
                 refused += 1
             }
-            _ = try? TrickleFragment.parse(text)
+            if let fragment = try? TrickleFragment.parse(text) {
+                XCTAssertLessThanOrEqual(fragment.candidates.count, TrickleFragment.maximumCandidates)
+                for candidate in fragment.candidates { XCTAssertNoThrow(try TrickleFragment.checkCandidate(candidate)) }
+            }
         }
         print("WHEPFuzzTests: \(answered) answered, \(refused) refused")
         XCTAssertGreaterThan(answered, 100, "the mutations should leave many offers answerable")
