@@ -68,7 +68,7 @@ extension StatusAPI {
             headers[HTTPFields.Element.Name("Content-Security-Policy")!] =
                 "default-src 'self'; media-src 'self' blob:; img-src 'self' blob: data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
             headers[HTTPFields.Element.Name("X-Frame-Options")!] = "DENY"
-            headers[HTTPFields.Element.Name("Referrer-Policy")!] = "no-referrer"
+            headers[HTTPFields.Element.Name("Referrer-Policy")!] = "same-origin"
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
