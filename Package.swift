@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         // SQLite for state that must survive restarts and kill -9 (the token store).
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // TLS for the HTTP server (`[http] tls_certificate`, `tls_key`): Hummingbird's TLS
+        // channel setup over swift-nio-ssl (BoringSSL inside; no system OpenSSL).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Vocabulary shared by every stage: instants, raw frames, PCM chunks, encoded units.
@@ -155,11 +158,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The browser's side, served from the binary: no files beside it to lose.
-            resources: [.embedInCode("Web/llhls.js")],
+            resources: [
+                .embedInCode("Web/llhls.js"), .embedInCode("Web/index.html"), .embedInCode("Web/vigil.js"),
+                .embedInCode("Web/vigil.css"), .embedInCode("Web/login.html"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

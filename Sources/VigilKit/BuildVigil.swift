@@ -196,7 +196,9 @@ public func buildVigil(
     var random = SystemRandomNumberGenerator()
     let policy = AccessPolicy(
         configuration: accessConfiguration, secret: AccessPolicy.randomSecret(using: &random), tokens: redeemer,
-        clock: accessClock)
+        clock: accessClock,
+        sessionLifetimes: LoginSessionLifetimes(
+            idle: .nanoseconds(settings.http.sessionIdle.nanoseconds), absolute: .nanoseconds(settings.http.sessionLifetime.nanoseconds)))
 
     let anchor = WallClockAnchor.now()
     let recordings = RecordingService(

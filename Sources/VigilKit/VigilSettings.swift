@@ -175,6 +175,22 @@ public struct VigilSettings: Sendable, Equatable {
         /// Room for a burst of snapshot requests and MJPEG viewers, well under the open-file
         /// limit beside the RTSP listener's 2048.
         public static let defaultMaxConnections = 256
+        /// `tls_certificate` and `tls_key`: PEM files; with both, the port speaks HTTPS only
+        /// (see `StatusAPI`). The config check has read them once; the server reads them again
+        /// when it starts, so a renewed certificate takes a restart.
+        public var tls: TLS?
+        public struct TLS: Sendable, Hashable {
+            /// The certificate chain, leaf first.
+            public var certificatePath: String
+            public var keyPath: String
+            public init(certificatePath: String, keyPath: String) {
+                self.certificatePath = certificatePath
+                self.keyPath = keyPath
+            }
+        }
+        /// `session_idle`, `session_lifetime`: the web page's login sessions.
+        public var sessionIdle = MediaDuration.seconds(30 * 60)
+        public var sessionLifetime = MediaDuration.seconds(12 * 3600)
 
         /// `scheme://host[:port]` with an http(s) scheme and nothing after: what a browser
         /// sends in `Origin`.

@@ -111,7 +111,7 @@ final class AuthorizationHeaderFuzzTests: XCTestCase {
             if let opaque = digest.opaque { parts.append("opaque=" + DigestChallenge.quoted(opaque)) }
             if digest.userhash { parts.append("userhash=true") }
             return "Digest " + parts.joined(separator: ", ")
-        case .none, .malformed:
+        case .none, .malformed, .session:
             return nil
         }
     }

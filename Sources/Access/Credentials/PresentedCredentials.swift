@@ -10,6 +10,9 @@ public enum PresentedCredentials: Hashable, Sendable, CustomStringConvertible {
     case token(String)
     /// An `Authorization` header that did not parse.
     case malformed(AuthorizationHeaderError)
+    /// A login session's id, from the web page's cookie: the policy looks it up in its own
+    /// session table (`AccessPolicy.logIn`), so the id alone proves nothing it did not issue.
+    case session(String)
 
     /// The credentials of an `Authorization` header value; nil is `.none`, and a value that
     /// does not parse is `.malformed` with the reason.
@@ -33,6 +36,7 @@ public enum PresentedCredentials: Hashable, Sendable, CustomStringConvertible {
         case .digest(let digest): "Digest credentials for \(digest.username)"
         case .token: "a token"
         case .malformed(let error): "malformed credentials: \(error)"
+        case .session: "a login session"
         }
     }
 }

@@ -13,3 +13,12 @@ public enum AccessDecision: Hashable, Sendable {
         return false
     }
 }
+
+/// The answer to a login form.
+public enum LoginDecision: Hashable, Sendable {
+    /// The password was right and the user may watch: set the session's cookie.
+    case loggedIn(LoginSession)
+    /// As `AccessDecision.refused`: 401 for a wrong user or password, 429 while backing off,
+    /// 403 for a user who may not log in from here or may watch nothing.
+    case refused(AccessRefusal, cause: RefusalCause, startedFailureBurst: Bool)
+}

@@ -33,6 +33,10 @@ public actor AccessPolicy {
     private let opaque: String
     private let dummyHA1: [DigestAlgorithm: String]
     private var dummyCredential: StoredCredential
+    /// The web page's login sessions (`logIn`, `.session` credentials).
+    private var sessions: LoginSessionTable
+    /// Draws session ids and CSRF tokens: the system CSPRNG, or a seeded one in tests.
+    private var sessionRandom: any RandomNumberGenerator & Sendable
 
     /// - Parameters:
     ///   - secret: at least 32 random bytes, drawn once per process (see `randomSecret(using:)`);
@@ -42,8 +46,12 @@ public actor AccessPolicy {
     public init(
         configuration: AccessConfiguration, secret: [UInt8], tokens: (any TokenRedeeming)? = nil,
         clock: any AccessClock = SystemAccessClock(), nonceCountCapacity: Int = NonceCountTable.defaultCapacity,
-        failureLimits: FailureLimiter.Configuration = FailureLimiter.Configuration()
+        failureLimits: FailureLimiter.Configuration = FailureLimiter.Configuration(),
+        sessionLifetimes: LoginSessionLifetimes = LoginSessionLifetimes(),
+        sessionRandom: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
     ) {
+        sessions = LoginSessionTable(lifetimes: sessionLifetimes)
+        self.sessionRandom = sessionRandom
         self.configuration = configuration
         self.secret = secret
         issuer = DigestNonceIssuer(secret: secret, lifetime: configuration.nonceLifetime)
@@ -70,6 +78,8 @@ public actor AccessPolicy {
         self.configuration = configuration
         issuer = DigestNonceIssuer(secret: secret, lifetime: configuration.nonceLifetime)
         dummyCredential = Self.makeDummyCredential(secret: secret, configuration: configuration, dummyHA1: dummyHA1)
+        // A user the new file no longer has is logged out everywhere.
+        sessions.retain(users: Set(configuration.users.map(\.name)))
     }
 
     /// How long `peer` must still wait before it is heard again, or nil: for checks made outside
@@ -114,7 +124,70 @@ public actor AccessPolicy {
             return verifyDigest(digest, request, now: now)
         case .token(let token):
             return await verifyToken(token, request, now: now)
+        case .session(let id):
+            return verifySession(id, request, now: now)
         }
+    }
+
+    // MARK: - Login sessions
+
+    /// The web page's login form: `username` and `password` checked exactly as Basic
+    /// credentials are (the back-off first, one PBKDF2 whether or not the user exists, the
+    /// failure counted), whether or not Basic is enabled for `Authorization` headers. A user
+    /// allowed from this address with a `read` grant on some path gets a new session; a right
+    /// password without one is refused (403) and counts as nothing.
+    public func logIn(username: String, password: String, peer: IPAddress, connection: ConnectionID) -> LoginDecision {
+        let now = clock.monotonicNow()
+        let request = AccessRequest(
+            action: AccessAction(.read, path: ""), peer: peer, connection: connection, method: "POST", uri: "/login",
+            credentials: .none, spendsTokenUse: false)
+        if let wait = limiter.retryAfter(for: peer, now: now) {
+            return .refused(.rateLimited(retryAfter: wait), cause: .backingOff, startedFailureBurst: false)
+        }
+        let user = configuration.user(named: username)
+        let verified = (user?.credential ?? dummyCredential).verify(password: password)
+        guard let user, verified else {
+            let startedBurst = limiter.recordFailure(from: peer, now: now).startedBurst
+            return .refused(
+                .needsCredentials(challenges: challenges(for: request.connection, stale: false, now: now)),
+                cause: .wrongCredentials(username: username), startedFailureBurst: startedBurst)
+        }
+        limiter.recordSuccess(from: peer)
+        guard user.allows(peer) else {
+            return .refused(.forbidden, cause: .addressNotAllowed(username: user.name), startedFailureBurst: false)
+        }
+        guard user.grants.contains(where: { $0.permission == .read }) else {
+            return .refused(.forbidden, cause: .nothingToWatch(username: user.name), startedFailureBurst: false)
+        }
+        return .loggedIn(sessions.open(user: user.name, now: now, using: &sessionRandom))
+    }
+
+    /// The live session with this id (without restarting its idle time): for the CSRF check.
+    public func loginSession(_ id: String) -> LoginSession? {
+        sessions.session(id, now: clock.monotonicNow(), touch: false)
+    }
+
+    /// Logout: the session is gone server-side, whatever the browser keeps.
+    @discardableResult
+    public func endSession(_ id: String) -> Bool {
+        sessions.end(id)
+    }
+
+    /// Sessions alive now (for tests and the status page).
+    public var sessionCount: Int {
+        sessions.removeExpired(now: clock.monotonicNow())
+        return sessions.count
+    }
+
+    /// A session cookie: the session must be alive (which restarts its idle time), then the
+    /// user's address and grants are checked as for a password. An unknown id is not counted as
+    /// a failure: 128 random bits are not guessed, and every logout and expiry leaves one behind.
+    private func verifySession(_ id: String, _ request: AccessRequest, now: Duration) -> AccessDecision {
+        guard let session = sessions.session(id, now: now), let user = configuration.user(named: session.user) else {
+            if configuration.anonymousGrants.permit(request.action) { return .allowed(.anonymous, authenticationInfo: nil) }
+            return askForCredentials(request, now: now, cause: .sessionEnded, isFailure: false)
+        }
+        return authorize(user, request, authenticationInfo: nil)
     }
 
     // MARK: - Verification

@@ -18,6 +18,10 @@ public enum RefusalCause: Hashable, Sendable, CustomStringConvertible {
     case notPermitted(Principal, AccessAction)
     /// Refused unchecked: the address is backing off.
     case backingOff
+    /// A session cookie the table does not know (logged out, expired, or from before a restart).
+    case sessionEnded
+    /// A user who logged in with a right password but has no `read` grant anywhere.
+    case nothingToWatch(username: String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,8 @@ public enum RefusalCause: Hashable, Sendable, CustomStringConvertible {
         case .addressNotAllowed(let username): "user \"\(username)\" may not connect from this address"
         case .notPermitted(let principal, let action): "\(principal) may not \(action)"
         case .backingOff: "backing off after repeated failures"
+        case .sessionEnded: "the login session ended"
+        case .nothingToWatch(let username): "user \"\(username)\" may read no stream"
         }
     }
 }

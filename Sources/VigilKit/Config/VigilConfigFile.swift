@@ -170,6 +170,16 @@ public enum VigilConfigFile {
                     http.problem("cors_origin", "must be \"*\" or an origin such as \"https://nvr.example:8443\" (scheme://host[:port], no path), got \"\(origin)\"")
                 }
             }
+            decodeTLS(http, into: &settings.http)
+            if let idle = http.duration("session_idle", .seconds(60)...MediaDuration.seconds(7 * 86400), example: "30m") {
+                settings.http.sessionIdle = idle
+            }
+            if let lifetime = http.duration("session_lifetime", .seconds(60)...MediaDuration.seconds(30 * 86400), example: "12h") {
+                settings.http.sessionLifetime = lifetime
+            }
+            if settings.http.sessionIdle > settings.http.sessionLifetime {
+                http.problem("session_idle", "must not be longer than session_lifetime (\(TableReader.shown(settings.http.sessionLifetime)))")
+            }
             http.finish()
         }
         if let webRTC = top.table("webrtc") {
@@ -247,6 +257,29 @@ public enum VigilConfigFile {
         }
         top.finish(allowedNote: "allowed at the top level: [rtsp], [http], [webrtc], [log], [access], [[user]], [[stream]]")
         return settings
+    }
+
+    /// `tls_certificate` and `tls_key`: both or neither, each a PEM file that parses (a
+    /// certificate chain; a private key), so a typo stops the config check, not the server.
+    private static func decodeTLS(_ http: TableReader, into settings: inout VigilSettings.HTTP) {
+        let certificate = http.string("tls_certificate")
+        let key = http.string("tls_key")
+        switch (certificate, key) {
+        case (nil, nil): return
+        case (.some, nil): http.problem("tls_certificate", "needs tls_key beside it (the certificate's private key, PEM)"); return
+        case (nil, .some): http.problem("tls_key", "needs tls_certificate beside it (the certificate chain, PEM)"); return
+        case (.some(let certificate), .some(let key)):
+            var good = true
+            if let problem = HTTPTLS.certificateProblem(path: certificate) {
+                http.problem("tls_certificate", problem)
+                good = false
+            }
+            if let problem = HTTPTLS.keyProblem(path: key) {
+                http.problem("tls_key", problem)
+                good = false
+            }
+            if good { settings.tls = .init(certificatePath: certificate, keyPath: key) }
+        }
     }
 
     private static func decodeStream(_ table: TableReader) -> (VigilSettings.Stream, pathIsValid: Bool) {

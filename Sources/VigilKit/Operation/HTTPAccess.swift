@@ -11,12 +11,27 @@ enum HTTPAccess {
     /// (curl does, Python's urllib does not), so for HTTP the "connection" is the client's
     /// address: a nonce is good from the address it was issued to. The top bit keeps these
     /// apart from the RTSP server's connection counter.
+    ///
+    /// Credentials are the `Authorization` header's or, without one, the web page's session
+    /// cookie (`SessionCookie`), which the policy looks up in its session table: a page's
+    /// requests pass the same check, with the same grants, as a digest client's.
     static func accessRequest(_ request: Request, context: StatusRequestContext, action: AccessAction) -> AccessRequest {
         let peer = peerAddress(context)
         return AccessRequest(
             action: action, peer: peer, connection: connection(for: peer), method: request.method.rawValue,
-            uri: request.head.path ?? "/", credentials: PresentedCredentials(authorization: request.headers[.authorization]),
-            spendsTokenUse: false)
+            uri: request.head.path ?? "/", credentials: credentials(request), spendsTokenUse: false)
+    }
+
+    static func credentials(_ request: Request) -> PresentedCredentials {
+        if let authorization = request.headers[.authorization] { return PresentedCredentials(authorization: authorization) }
+        if let id = sessionID(request) { return .session(id) }
+        return .none
+    }
+
+    /// The session id of the request's cookie, if it carries one.
+    static func sessionID(_ request: Request) -> String? {
+        let cookies = request.headers[values: .cookie]
+        return cookies.isEmpty ? nil : SessionCookie.sessionID(inCookieHeaders: cookies)
     }
 
     static func peerAddress(_ context: StatusRequestContext) -> IPAddress {

@@ -1,6 +1,8 @@
 import Access
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -108,6 +110,9 @@ public final class StatusAPI: Sendable {
                 exposedHeaders: ["X-Vigil-Frame", "X-Vigil-Capture-Time", "Content-Range", "Location", "Link", "ETag"],
                 maxAge: .seconds(600)))
         }
+        // Before every route: state changes from a browser must be same-origin and, when a
+        // session cookie authenticates them, carry its CSRF token.
+        router.add(middleware: WebRequestGuard(policy: access, secure: usesTLS, logger: logger))
         // On loopback only this box reaches the API (`vigil status`, a local scraper); anywhere
         // else it needs the `api` permission (buildVigil refused to start if nobody has it).
         let guarded = !VigilSettings.Access.isLoopback(settings.host)
@@ -137,18 +142,35 @@ public final class StatusAPI: Sendable {
                 status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
                 body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.llhls_js)))
         }
+        addWebRoutes(to: router, vigil: vigil)
         addTokenRoutes(to: router, vigil: vigil)
         addRecordingRoutes(to: router, vigil: vigil)
         addSnapshotRoutes(to: router, vigil: vigil)
         addWHEPRoutes(to: router, vigil: vigil)
         let limits = self.limits
         let logger = self.logger
+        // The same HTTP/1 channel, limits and all, in TLS when configured: the handshake comes
+        // first, and the header timeout counts from the connection's start either way, so a
+        // handshake that stalls is closed like a head that never ends.
+        let http1: HTTPServerBuilder = .http1(configuration: .init(
+            idleTimeout: limits.requestTimeout,
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 64)))
+        let server: HTTPServerBuilder
+        if let tls = settings.tls {
+            do {
+                server = try .tls(http1, tlsConfiguration: try HTTPTLS.serverConfiguration(tls))
+            } catch {
+                logger.error("HTTPS cannot start", metadata: ["certificate": "\(tls.certificatePath)", "key": "\(tls.keyPath)", "error": "\(error)"])
+                complete(.failure(error))
+                throw error
+            }
+        } else {
+            server = http1
+        }
         let app = Application(
             responder: BodyLimitResponder(base: router.buildResponder(), maxBodyBytes: limits.maxBodyBytes),
-            server: .http1(configuration: .init(
-                idleTimeout: limits.requestTimeout,
-                httpDecoderConfiguration: .init(
-                    maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 64))),
+            server: server,
             configuration: .init(
                 address: .hostname(settings.host, port: settings.port), serverName: "Vigil/\(VigilVersion.current)",
                 availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),

@@ -121,6 +121,21 @@ public struct VigilStatus: Codable, Sendable {
         public var viewers: [Viewer]
     }
 
+    /// The box itself, for the web page and scrapers.
+    public struct Health: Codable, Sendable {
+        public var cpuCount: Int
+        /// `/proc/loadavg`: 1, 5 and 15 minutes (empty where there is none).
+        public var loadAverage: [Double]
+        /// CPU time Vigil has used (user + system) since it started; a rate of it is Vigil's
+        /// share of the CPU.
+        public var processCPUSeconds: Double
+        /// The file system that holds the recordings (the first recording stream's
+        /// directory), else the state directory's, else /.
+        public var diskPath: String
+        public var diskFreeBytes: Int64?
+        public var diskTotalBytes: Int64?
+    }
+
     /// Segments the retention cleaner deleted, by reason (age, size, space); nil when nothing records.
     public var retentionDeleted: [String: UInt64]?
     public var version: String
@@ -128,6 +143,7 @@ public struct VigilStatus: Codable, Sendable {
     public var rtsp: Listener
     public var http: Listener?
     public var streams: [Stream]
+    public var health: Health? = nil
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -226,7 +242,30 @@ extension Vigil {
             },
             version: VigilVersion.current, uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds),
             rtsp: .init(host: settings.rtsp.host, port: rtspPort),
-            http: httpPort.map { .init(host: settings.http.host, port: $0) }, streams: streams)
+            http: httpPort.map { .init(host: settings.http.host, port: $0) }, streams: streams, health: health())
+    }
+
+    func health() -> VigilStatus.Health {
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+            .split(separator: " ").prefix(3).compactMap { Double($0) } ?? []
+        var used = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used)
+        let cpu = Double(used.tv_sec) + Double(used.tv_nsec) / 1e9
+        let candidates = streams.compactMap { $0.pipeline.recorder?.configuration.directory }
+            + [settings.access.resolvedStateDirectory(environment: ProcessInfo.processInfo.environment), "/"]
+        let path = candidates.first { FileManager.default.fileExists(atPath: $0) } ?? "/"
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: path)
+        return VigilStatus.Health(
+            cpuCount: ProcessInfo.processInfo.activeProcessorCount, loadAverage: load, processCPUSeconds: cpu, diskPath: path,
+            diskFreeBytes: Self.bytes(attributes?[.systemFreeSize]), diskTotalBytes: Self.bytes(attributes?[.systemSize]))
+    }
+
+    /// A file-system size as Foundation hands it out (an NSNumber, or a Swift integer).
+    private static func bytes(_ value: Any?) -> Int64? {
+        if let number = value as? NSNumber { return number.int64Value }
+        if let number = value as? UInt64 { return Int64(clamping: number) }
+        if let number = value as? Int { return Int64(number) }
+        return nil
     }
 
     static func describe(_ source: VigilSettings.VideoSource, pattern: String) -> VigilStatus.Source {
