@@ -170,8 +170,11 @@ def main():
         result["cookie_visible_to_script"] = "vigil_session" in (evaluate("document.cookie") or "")
         wait_for("VigilPage.report().streams.length > 0 && VigilPage.report().streams[0].frames > 0", 40, "the first live picture")
         first = evaluate("JSON.stringify(VigilPage.report())")
+        audio_before = evaluate("VigilPage.audioBytes(VigilPage.report().streams[0].path)")
         time.sleep(seconds)
         second = json.loads(evaluate("JSON.stringify(VigilPage.report())"))
+        result["audio_bytes_before"] = audio_before
+        result["audio_bytes_after"] = evaluate("VigilPage.audioBytes(VigilPage.report().streams[0].path)")
         first = json.loads(first)
         result["user"] = second["user"]
         result["streams"] = [s["path"] for s in second["streams"]]

@@ -196,8 +196,8 @@ final class ConfigTests: XCTestCase {
     /// says what is allowed.
     func testEachProblemNamesKeyLineAndWhatIsAllowed() throws {
         let cases: [(name: String, text: String, line: Int?, key: String, message: String)] = [
-            ("unknown top-level key", "colour = 1", 1, "colour", "unknown key; allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]"),
-            ("unknown table", "[video]\nfps = 3", 1, "video", "unknown key; allowed at the top level: [rtsp], [http], [log], [access], [[user]], [[stream]]"),
+            ("unknown top-level key", "colour = 1", 1, "colour", "unknown key; allowed at the top level: [rtsp], [http], [webrtc], [log], [access], [[user]], [[stream]]"),
+            ("unknown table", "[video]\nfps = 3", 1, "video", "unknown key; allowed at the top level: [rtsp], [http], [webrtc], [log], [access], [[user]], [[stream]]"),
             ("unknown key in rtsp", "[rtsp]\nprot = 1", 2, "rtsp.prot",
              "unknown key; allowed in [rtsp]: host, port, udp_port_base, mtu, session_timeout, max_sessions, request_timeout, max_connections, max_connections_per_address, multicast, multicast_group, multicast_port, multicast_ttl, tcp_audio_hold_ms"),
             ("wrong type", "[rtsp]\nport = \"8554\"", 2, "rtsp.port", "must be an integer in 0...65535, got a string"),

@@ -35,21 +35,33 @@ final class WebPageTests: XCTestCase {
     // MARK: Chromium
 
     /// A person's visit: `/` sends chromium to the login, the form logs in, the page lists the
-    /// stream and its live `<video>` paints pictures (HLS here: this branch has no WHEP
-    /// endpoint, so the page's POST to it fails and it falls back), the timeline lists what the
-    /// recorder made and plays it, and screenshots at desktop and phone size show a picture.
+    /// stream and its live `<video>` paints pictures by WebRTC (WHEP), with audio arriving,
+    /// the timeline lists what the recorder made and plays it, and screenshots at desktop and
+    /// phone size show a picture.
     func testChromiumLogsInWatchesLiveAndSeesTheRecordingOnTheTimeline() async throws {
+        try await visit(webRTC: true)
+    }
+
+    /// The same visit to a box with WebRTC off: the page's WHEP POST gets 404 and the live
+    /// view falls back to the low-latency HLS.
+    func testWithoutWebRTCThePageFallsBackToHLS() async throws {
+        try await visit(webRTC: false)
+    }
+
+    func visit(webRTC: Bool) async throws {
         try requireTool(Chromium.binary, "apt-get install chromium (Scripts/install-deps --test)")
         try requireTool("/usr/bin/python3", "apt-get install python3")
         let state = try RecordingTests.temporaryDirectory("web-page")
         defer { try? FileManager.default.removeItem(at: state) }
-        let fixture = try await VigilFixture(settings: try Self.settings(state: state))
+        var settings = try Self.settings(state: state)
+        settings.webRTC.enabled = webRTC
+        let fixture = try await VigilFixture(settings: settings)
         let port = try XCTUnwrap(fixture.httpPort)
         let recorded = await waitUntil(timeout: 30) { RecordingTests.recorded(fixture.vigil) >= 2_000_000_000 }
         XCTAssertTrue(recorded, "2 s recorded within 30 s")
 
         try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
-        let prefix = Self.artifacts.appendingPathComponent("web-page").path
+        let prefix = Self.artifacts.appendingPathComponent(webRTC ? "web-page" : "web-page-hls").path
         let run = try runProcess(
             "/usr/bin/python3",
             [Self.root.appendingPathComponent("Scripts/testkit/web_page.py").path, "http://127.0.0.1:\(port)", "viewer", "door-bell 42", prefix, "2"],
@@ -61,8 +73,15 @@ final class WebPageTests: XCTestCase {
         XCTAssertEqual(report["user"] as? String, "viewer")
         XCTAssertEqual(report["cookie_visible_to_script"] as? Bool, false, "HttpOnly: document.cookie does not show it")
         XCTAssertEqual(report["streams"] as? [String], ["live"])
-        XCTAssertEqual(report["transport"] as? String, "HLS", "WHEP answered \(report["whep_error"] ?? "nothing"); HLS took over")
-        XCTAssertNotNil(report["whep_error"] as? String, "the page tried WHEP first")
+        if webRTC {
+            XCTAssertEqual(report["transport"] as? String, "WebRTC", "the live view plays by WHEP: \(report["whep_error"] ?? "")")
+            XCTAssertNil(report["whep_error"] as? String, "WHEP answered")
+            // Audio present: getStats' inbound audio bytes grow while the page plays.
+            XCTAssertGreaterThan(report["audio_bytes_after"] as? Int ?? 0, report["audio_bytes_before"] as? Int ?? Int.max, "audio arrives")
+        } else {
+            XCTAssertEqual(report["transport"] as? String, "HLS", "WHEP answered \(report["whep_error"] ?? "nothing"); HLS took over")
+            XCTAssertNotNil(report["whep_error"] as? String, "the page tried WHEP first")
+        }
         XCTAssertGreaterThanOrEqual(report["frames"] as? Int ?? 0, 25, "pictures painted in 2 s of a 30 fps stream")
         XCTAssertEqual(report["width"] as? Int, 320)
         XCTAssertGreaterThanOrEqual(report["spans_listed"] as? Int ?? 0, 1, "the recording on the timeline")

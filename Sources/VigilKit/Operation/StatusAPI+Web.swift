@@ -183,11 +183,23 @@ struct WebRequestGuard: RouterMiddleware {
     let secure: Bool
     let logger: Logger
 
+    /// `[http] cors_origin`: "*", one origin, or nil.
+    var corsOrigin: String? = nil
+
     static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
+
+    private func allowsOrigin(_ origin: String) -> Bool {
+        guard let corsOrigin else { return false }
+        return corsOrigin == "*" || corsOrigin.lowercased() == origin.lowercased()
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !Self.safeMethods.contains(request.method) else { return try await next(request, context) }
-        if let refusal = Self.crossOriginRefusal(request, secure: secure) {
+        // A page on another origin that `[http] cors_origin` lets in may make state changes
+        // that no cookie authenticates (a WHEP player POSTing an offer, with a token or digest):
+        // CSRF rides on the ambient cookie, so a request that carries one must be same-origin.
+        let allowedElsewhere = HTTPAccess.sessionID(request) == nil && request.headers[.origin].map(allowsOrigin) == true
+        if !allowedElsewhere, let refusal = Self.crossOriginRefusal(request, secure: secure) {
             logger.debug("cross-origin state change refused", metadata: ["reason": "\(refusal)", "path": "\(request.uri.path)"])
             return StatusAPI.text(.forbidden, "cross-origin request refused\n")
         }

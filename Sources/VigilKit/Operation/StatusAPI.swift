@@ -112,7 +112,7 @@ public final class StatusAPI: Sendable {
         }
         // Before every route: state changes from a browser must be same-origin and, when a
         // session cookie authenticates them, carry its CSRF token.
-        router.add(middleware: WebRequestGuard(policy: access, secure: usesTLS, logger: logger))
+        router.add(middleware: WebRequestGuard(policy: access, secure: usesTLS, logger: logger, corsOrigin: settings.corsOrigin))
         // On loopback only this box reaches the API (`vigil status`, a local scraper); anywhere
         // else it needs the `api` permission (buildVigil refused to start if nobody has it).
         let guarded = !VigilSettings.Access.isLoopback(settings.host)

@@ -522,6 +522,14 @@
         problem: document.getElementById("problem").hidden ? null : document.getElementById("problem").textContent,
       };
     },
+    // Audio bytes the WebRTC connection has received (getStats inbound-rtp), for tests.
+    async audioBytes(path) {
+      const entry = state.streams.get(path);
+      if (!entry || !entry.pc) return null;
+      let bytes = 0;
+      (await entry.pc.getStats()).forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "audio") bytes += r.bytesReceived; });
+      return bytes;
+    },
     pick(path, at) {
       const entry = state.streams.get(path);
       if (entry) playRecorded(entry, at === undefined ? (entry.spans[0] || {}).start : at);
