@@ -43,7 +43,8 @@ final class ConfigTests: XCTestCase {
         let keys = [
             "[rtsp]", "host", "port", "udp_port_base", "mtu", "session_timeout", "max_sessions", "multicast",
             "multicast_group", "multicast_port", "multicast_ttl", "request_timeout", "max_connections", "max_connections_per_address", "tcp_audio_hold_ms", "[http]", "enabled", "mjpeg_fps", "jpeg_quality", "cors_origin", "hls", "hls_part", "hls_segment", "hls_idle",
-            "session_idle", "session_lifetime", "tls_certificate", "tls_key", "[log]", "level", "[[stream]]", "path",
+            "session_idle", "session_lifetime", "tls_certificate", "tls_key",
+            "[webrtc]", "addresses", "ice_servers", "turn_username", "turn_password", "max_peers", "[log]", "level", "[[stream]]", "path",
             "[stream.video]", "source", "device", "file", "format", "loop", "pattern", "width", "height", "fps", "codec",
             "bitrate", "preset", "tune", "profile", "keyint", "threads", "adaptive_bitrate", "adaptive_policy", "min_bitrate", "rtcp_profile", "retransmission",
             "[stream.audio]", "sample_rate",
@@ -194,6 +195,28 @@ final class ConfigTests: XCTestCase {
 
     /// Table-driven: each file holds one mistake; the problem names the key and the line and
     /// says what is allowed.
+    /// `[webrtc]` read whole; TURN credentials go to the turn: servers only, in the WHEP
+    /// `Link` form of draft-ietf-wish-whep §4.6.
+    func testWebRTCTableIsRead() throws {
+        let settings = try VigilConfigFile.parse("""
+            [webrtc]
+            port = 9000
+            addresses = ["203.0.113.7", "2001:db8::7"]
+            ice_servers = ["stun:stun.example.net:3478", "turn:turn.example.net:3478?transport=udp"]
+            turn_username = "vigil"
+            turn_password = "pa\\"ss"
+            max_peers = 3
+            """, path: "test.toml")
+        XCTAssertEqual(settings.webRTC.port, 9000)
+        XCTAssertEqual(settings.webRTC.addresses, ["203.0.113.7", "2001:db8::7"])
+        XCTAssertEqual(settings.webRTC.maxPeers, 3)
+        XCTAssertEqual(settings.webRTC.iceServers.map(\.linkHeader), [
+            "<stun:stun.example.net:3478>; rel=\"ice-server\"",
+            "<turn:turn.example.net:3478?transport=udp>; rel=\"ice-server\"; username=\"vigil\"; credential=\"pa\\\"ss\"; credential-type=\"password\"",
+        ])
+        XCTAssertEqual(VigilConfigFile.defaults.webRTC.port, 8189)
+    }
+
     func testEachProblemNamesKeyLineAndWhatIsAllowed() throws {
         let cases: [(name: String, text: String, line: Int?, key: String, message: String)] = [
             ("unknown top-level key", "colour = 1", 1, "colour", "unknown key; allowed at the top level: [rtsp], [http], [webrtc], [log], [access], [[user]], [[stream]]"),
@@ -219,6 +242,15 @@ final class ConfigTests: XCTestCase {
             ("hls idle", "[http]\n\nhls_idle = \"soon\"", 3, "http.hls_idle",
              "must be a duration like \"30s\" (a number and one of ms, s, m, h, d, w), got \"soon\""),
             ("hls switch", "[http]\nhls = \"yes\"", 2, "http.hls", "must be true or false, got a string"),
+            ("webrtc port", "[webrtc]\nport = 70000", 2, "webrtc.port", "must be 0...65535, got 70000"),
+            ("webrtc address", "[webrtc]\naddresses = [\n  \"203.0.113.7\",\n  \"box.example\",\n]", 4, "webrtc.addresses",
+             "each must be an IP address the viewers can reach (a host candidate), got \"box.example\""),
+            ("ice server", "[webrtc]\nice_servers = [\"http://stun.example\"]", 2, "webrtc.ice_servers",
+             "each must be a stun:, stuns:, turn: or turns: URL (RFC 7064, RFC 7065), got \"http://stun.example\""),
+            ("turn password alone", "[webrtc]\n\nturn_password = \"x\"", 3, "webrtc.turn_password", "turn_username and turn_password go together"),
+            ("webrtc peers", "[webrtc]\nmax_peers = 0", 2, "webrtc.max_peers", "must be 1...10000, got 0"),
+            ("unknown webrtc key", "[webrtc]\nstun = 1", 2, "webrtc.stun",
+             "unknown key; allowed in [webrtc]: enabled, host, port, max_peers, addresses, ice_servers, turn_username, turn_password"),
             ("log level", "[log]\nlevel = \"verbose\"", 2, "log.level",
              "must be one of \"trace\", \"debug\", \"info\", \"notice\", \"warning\", \"error\", \"critical\", got \"verbose\""),
             ("odd width", "[[stream]]\n[stream.video]\nwidth = 641", 3, "stream.video.width", "must be even (4:2:0 pictures), got 641"),
