@@ -72,6 +72,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "HTTP API address (default 127.0.0.1; overrides the file).") var httpHost: String?
     @Option(help: "HTTP API port (default 8080, 0 = any free port; overrides the file).") var httpPort: Int?
     @Option(help: "WebRTC (WHEP) UDP port (default 8189, 0 = any free port; overrides the file).") var webrtcPort: Int?
+    @Option(help: "Origin allowed to use the HTTP API from its pages (CORS): \"*\" or scheme://host[:port] (overrides the file).")
+    var corsOrigin: String?
     @Flag(help: "No HTTP API.") var noHttp = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error (overrides the file).") var logLevel: String?
 
@@ -102,6 +104,9 @@ struct Run: AsyncParsableCommand {
         if let port { guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") } }
         if let httpPort { guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0...65535, got \(httpPort)") } }
         if let webrtcPort { guard (0...65535).contains(webrtcPort) else { throw ValidationError("--webrtc-port must be 0...65535, got \(webrtcPort)") } }
+        if let corsOrigin, corsOrigin != "*", !VigilSettings.HTTP.isOrigin(corsOrigin) {
+            throw ValidationError("--cors-origin must be \"*\" or an origin such as https://nvr.example:8443, got \"\(corsOrigin)\"")
+        }
         let w = width ?? 1280, h = height ?? 720
         guard w >= 16, h >= 16, w % 2 == 0, h % 2 == 0 else {
             throw ValidationError("--width and --height must be even and at least 16, got \(w)x\(h)")
@@ -232,6 +237,7 @@ struct Run: AsyncParsableCommand {
         if let httpHost { settings.http.host = httpHost }
         if let httpPort { settings.http.port = httpPort }
         if let webrtcPort { settings.webRTC.port = webrtcPort }
+        if let corsOrigin { settings.http.corsOrigin = corsOrigin }
         if noHttp { settings.http.enabled = false }
         if let logLevel, let level = Logger.Level(rawValue: logLevel) { settings.logLevel = level }
         VigilLogHandler.level = settings.logLevel

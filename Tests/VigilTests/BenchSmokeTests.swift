@@ -11,7 +11,7 @@ final class BenchSmokeTests: XCTestCase {
     /// The section of the report each scenario writes, by the row label it must contain.
     static let scenarioRows = [
         "1. Fan-out", "1b. Viewer cost", "2. Latency", "3. Join", "4. Lip sync", "5. Footprint", "6. Encode path", "8. Recording",
-        "9. File viewers", "10. Snapshots", "11. HLS",
+        "9. File viewers", "10. Snapshots", "11. HLS", "12. WebRTC",
     ]
 
     func testSmokeRunWritesEveryScenario() throws {

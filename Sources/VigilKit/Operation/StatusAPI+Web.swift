@@ -195,10 +195,14 @@ struct WebRequestGuard: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !Self.safeMethods.contains(request.method) else { return try await next(request, context) }
-        // A page on another origin that `[http] cors_origin` lets in may make state changes
-        // that no cookie authenticates (a WHEP player POSTing an offer, with a token or digest):
-        // CSRF rides on the ambient cookie, so a request that carries one must be same-origin.
-        let allowedElsewhere = HTTPAccess.sessionID(request) == nil && request.headers[.origin].map(allowsOrigin) == true
+        // A WHEP player on another origin that `[http] cors_origin` lets in may POST offers and
+        // DELETE its sessions when no cookie authenticates it: CSRF rides on the ambient cookie,
+        // so a request that carries one must be same-origin, and nothing but WHEP is opened up.
+        // (Chromium without web security sends Sec-Fetch-Site but no Origin: that counts as
+        // any origin, let in by "*" only.)
+        let isWHEP = request.uri.path.hasSuffix("/\(StatusAPI.whepName)") || request.uri.path.contains("/\(StatusAPI.whepName)/")
+        let allowedElsewhere = isWHEP && HTTPAccess.sessionID(request) == nil
+            && (request.headers[.origin].map(allowsOrigin) ?? (corsOrigin == "*"))
         if !allowedElsewhere, let refusal = Self.crossOriginRefusal(request, secure: secure) {
             logger.debug("cross-origin state change refused", metadata: ["reason": "\(refusal)", "path": "\(request.uri.path)"])
             return StatusAPI.text(.forbidden, "cross-origin request refused\n")
