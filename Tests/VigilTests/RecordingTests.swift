@@ -165,8 +165,13 @@ enum HTTPClient {
         for header in headers { arguments += ["-H", header] }
         arguments.append("http://127.0.0.1:\(port)\(path)")
         let result = try runProcess("curl", arguments, timeout: 40)
+        return try answer(result, headerFile: headerFile, what: "GET \(path)")
+    }
+
+    /// The answer curl wrote: its status line and headers from `headerFile` (`-D`), the body on stdout.
+    static func answer(_ result: ProcessResult, headerFile: URL, what: String) throws -> Answer {
         guard result.status == 0, let head = try? String(contentsOf: headerFile, encoding: .utf8) else {
-            throw StatusAPITests.GetError.noAnswer("GET \(path): curl exit \(result.status) \(result.stderr)")
+            throw StatusAPITests.GetError.noAnswer("\(what): curl exit \(result.status) \(result.stderr)")
         }
         var lines = head.split(separator: "\r\n").map(String.init)
         let statusLine = lines.removeFirst()

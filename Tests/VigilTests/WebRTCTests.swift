@@ -354,18 +354,7 @@ extension HTTPClient {
         if headers["Content-Type"] == nil { arguments += ["-H", "Content-Type:"] }
         arguments.append("http://127.0.0.1:\(port)\(path)")
         let result = try runProcess("curl", arguments, timeout: 40)
-        guard result.status == 0, let head = try? String(contentsOf: headerFile, encoding: .utf8) else {
-            throw StatusAPITests.GetError.noAnswer("\(method) \(path): curl exit \(result.status) \(result.stderr)")
-        }
-        var lines = head.split(separator: "\r\n").map(String.init)
-        let statusLine = lines.removeFirst()
-        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
-        var fields: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return Answer(status: status, headers: fields, body: result.stdout)
+        return try answer(result, headerFile: headerFile, what: "\(method) \(path)")
     }
 }
 
