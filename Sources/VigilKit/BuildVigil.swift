@@ -510,7 +510,14 @@ func makeWebRTCServer(
     let directory = (stateDirectory as NSString).appendingPathComponent("webrtc")
     let certificate: DTLSCertificate
     do {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The state directory is systemd's (StateDirectory=) or the operator's to make: Vigil
+        // makes none of its own for this, only the folder inside it.
+        guard FileManager.default.fileExists(atPath: stateDirectory) else {
+            throw VigilStartupError(description: "the state directory \(stateDirectory) does not exist")
+        }
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        }
         certificate = try DTLSCertificate.loadOrCreate(directory: directory)
     } catch {
         logger.notice("the WebRTC certificate cannot be kept in the state directory; one for this run only",

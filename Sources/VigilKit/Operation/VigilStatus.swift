@@ -134,6 +134,12 @@ public struct VigilStatus: Codable, Sendable {
         public var diskPath: String
         public var diskFreeBytes: Int64?
         public var diskTotalBytes: Int64?
+
+        /// `processCpuSeconds`, so that the snake-case strategies meet: the JSON key is
+        /// `process_cpu_seconds` both ways ("CPU" would come back as "Cpu" and not match).
+        enum CodingKeys: String, CodingKey {
+            case cpuCount, loadAverage, processCPUSeconds = "processCpuSeconds", diskPath, diskFreeBytes, diskTotalBytes
+        }
     }
 
     /// Segments the retention cleaner deleted, by reason (age, size, space); nil when nothing records.
