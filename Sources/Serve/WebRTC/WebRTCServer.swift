@@ -392,16 +392,22 @@ final class WebRTCRouter {
         if configuration.host != "0.0.0.0" {
             add(configuration.host)
         } else {
-            let interfaces = (try? System.enumerateDevices()) ?? []
-            var loopback: [String] = []
-            for device in interfaces {
-                guard case .v4 = device.address, let ip = device.address?.ipAddress else { continue }
-                if ip.hasPrefix("127.") { loopback.append(ip) } else { add(ip) }
-            }
-            loopback.forEach(add)
+            interfaceAddresses.forEach(add)
         }
         return list
     }
+
+    /// The box's IPv4 interface addresses, loopback last: read once (at the first offer),
+    /// not for every POST on the loop.
+    private lazy var interfaceAddresses: [String] = {
+        var others: [String] = []
+        var loopback: [String] = []
+        for device in (try? System.enumerateDevices()) ?? [] {
+            guard case .v4 = device.address, let ip = device.address?.ipAddress else { continue }
+            if ip.hasPrefix("127.") { loopback.append(ip) } else { others.append(ip) }
+        }
+        return others + loopback
+    }()
 
     /// RFC 8839 §5.4: ice-char is ALPHA / DIGIT / "+" / "/"; ufrag ≥ 4 characters, password ≥ 22.
     static func iceString(length: Int) -> String {
