@@ -532,7 +532,7 @@ func makeWebRTCServer(
         return try WebRTCServer(
             configuration: .init(
                 host: settings.host, port: settings.port, addresses: settings.addresses, maxPeers: settings.maxPeers,
-                connectTimeout: settings.connectTimeout, consentTimeout: settings.consentTimeout),
+                maxConnectingPerClient: settings.maxConnectingPerClient, connectTimeout: settings.connectTimeout, consentTimeout: settings.consentTimeout),
             certificate: certificate, eventLoop: eventLoop, logger: logger)
     } catch {
         throw VigilStartupError(description: "[webrtc]: cannot set up DTLS: \(error)")

@@ -41,6 +41,8 @@ final class ReloadTests: XCTestCase {
             udp_port_base = \(settings.rtsp.udpPortBase)
             [http]
             enabled = false
+            [webrtc]
+            port = \(settings.webRTC.port)
             [log]
             level = "warning"
 
@@ -103,13 +105,17 @@ final class ReloadTests: XCTestCase {
         }
 
         // Removing b: its path is gone, a still untouched.
-        // The HTTP listener changes too: that needs a restart, so it is reported, not applied.
-        try Self.configText(fixture, bBitrate: 400).replacingOccurrences(of: "path = \"b\"", with: "path = \"b2\"")
+        // The HTTP listener and the WebRTC server change too: they need a restart, so they are
+        // reported, not applied.
+        let maxPeers = fixture.vigil.settings.webRTC.maxPeers
+        try (Self.configText(fixture, bBitrate: 400).replacingOccurrences(of: "path = \"b\"", with: "path = \"b2\"")
             .replacingOccurrences(of: "enabled = false", with: "enabled = true\nport = 0")
+            .replacingOccurrences(of: "[webrtc]\n", with: "[webrtc]\nmax_peers = \(maxPeers + 1)\n"))
             .write(to: file, atomically: true, encoding: .utf8)
         let second = try await fixture.vigil.reload(from: file.path, missingIsDefault: false).get()
-        XCTAssertEqual(second.needsRestart, ["http"])
+        XCTAssertEqual(second.needsRestart, ["http", "webrtc"])
         XCTAssertFalse(fixture.vigil.settings.http.enabled, "listeners stay as they started")
+        XCTAssertEqual(fixture.vigil.settings.webRTC.maxPeers, maxPeers, "the WebRTC server keeps the limits it started with")
         XCTAssertNil(fixture.vigil.statusAPI)
         XCTAssertEqual(second.kept, ["a"])
         XCTAssertEqual(Set(second.removed), ["b", "c"])

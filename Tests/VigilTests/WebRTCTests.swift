@@ -213,6 +213,34 @@ final class WebRTCTests: XCTestCase {
         try await fixture.stop()
     }
 
+    /// One client's offers that never connect hold at most `maxConnectingPerClient` slots;
+    /// another client still gets in, and a DELETE gives the slot back.
+    func testOneClientsUnconnectedOffersCannotTakeEverySlot() async throws {
+        var settings = Self.settings(maxPeers: 64)
+        settings.webRTC.maxConnectingPerClient = 2
+        let fixture = try await VigilFixture(settings: settings)
+        let port = try XCTUnwrap(fixture.httpPort)
+        let offer = try Self.aiortcOffer()
+        func post(from source: String) throws -> HTTPClient.Answer {
+            try HTTPClient.request(
+                port, method: "POST", "/live/whep", headers: ["Content-Type": "application/sdp"], body: Array(offer.utf8), source: source)
+        }
+        let first = try post(from: "127.0.0.1")
+        XCTAssertEqual(first.status, 201, String(decoding: first.body, as: UTF8.self))
+        XCTAssertEqual(try post(from: "127.0.0.1").status, 201)
+        let third = try post(from: "127.0.0.1")
+        XCTAssertEqual(third.status, 429, "a third unconnected offer from one address: \(String(decoding: third.body, as: UTF8.self))")
+        XCTAssertNotNil(third.headers["retry-after"])
+        XCTAssertEqual(try post(from: "127.0.0.2").status, 201, "another address is not held up")
+        let location = try XCTUnwrap(first.headers["location"])
+        XCTAssertEqual(try HTTPClient.request(port, method: "DELETE", location, headers: [:], body: []).status, 200)
+        XCTAssertEqual(try post(from: "127.0.0.1").status, 201, "a DELETE gives the slot back")
+        let server = try XCTUnwrap(fixture.vigil.webRTC)
+        let peers = await server.peerCount()
+        XCTAssertEqual(peers, 3)
+        try await fixture.stop()
+    }
+
     /// Random datagrams of every kind the port demultiplexes (STUN-, DTLS- and SRTP-looking)
     /// from a stranger, while aiortc plays: the daemon stays up, the viewer keeps decoding,
     /// and the strangers are counted, never answered with a handshake.
@@ -340,7 +368,11 @@ final class WebRTCTests: XCTestCase {
 
 extension HTTPClient {
     /// Any method through curl, with a body (sent as is).
-    static func request(_ port: Int, method: String, _ path: String, headers: [String: String], body: [UInt8]) throws -> Answer {
+    /// `source`: the local address curl connects from (any 127.0.0.0/8 address reaches a
+    /// server on 127.0.0.1).
+    static func request(
+        _ port: Int, method: String, _ path: String, headers: [String: String], body: [UInt8], source: String? = nil
+    ) throws -> Answer {
         let directory = FileManager.default.temporaryDirectory
         let headerFile = directory.appendingPathComponent("vigil-curl-\(UUID().uuidString)")
         let bodyFile = directory.appendingPathComponent("vigil-curl-body-\(UUID().uuidString)")
@@ -352,6 +384,7 @@ extension HTTPClient {
         var arguments = ["-s", "-g", "--max-time", "30", "-D", headerFile.path, "-X", method, "--data-binary", "@\(bodyFile.path)"]
         for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
         if headers["Content-Type"] == nil { arguments += ["-H", "Content-Type:"] }
+        if let source { arguments += ["--interface", source] }
         arguments.append("http://127.0.0.1:\(port)\(path)")
         let result = try runProcess("curl", arguments, timeout: 40)
         return try answer(result, headerFile: headerFile, what: "\(method) \(path)")

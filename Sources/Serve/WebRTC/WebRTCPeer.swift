@@ -24,6 +24,8 @@ final class WebRTCPeer {
     /// The WHEP resource's name (its URL's last part): 128 random bits, unguessable.
     let id: String
     let path: String
+    /// The address the offer came from.
+    let client: String?
     let credentials: ICELite.Credentials
     let bindings: [WebRTCBinding]
     /// The offer's payload type for each of our tracks it takes.
@@ -54,11 +56,12 @@ final class WebRTCPeer {
     private(set) var protectFailures = 0
 
     init(
-        id: String, path: String, credentials: ICELite.Credentials, bindings: [WebRTCBinding], hub: StreamHub, channel: any Channel,
+        id: String, path: String, client: String?, credentials: ICELite.Credentials, bindings: [WebRTCBinding], hub: StreamHub, channel: any Channel,
         dtls: DTLSSession, logger: Logger, onClose: @escaping (WebRTCPeer, String) -> Void
     ) {
         self.id = id
         self.path = path
+        self.client = client
         self.credentials = credentials
         self.bindings = bindings
         self.payloadTypes = Dictionary(bindings.map { ($0.trackIndex, $0.payloadType) }, uniquingKeysWith: { first, _ in first })

@@ -27,6 +27,10 @@ public final class WebRTCServer: Sendable {
         public var addresses: [String]
         /// Peers beyond this are refused (503) until one leaves.
         public var maxPeers: Int
+        /// Peers one client address may have still setting up (ICE and DTLS not done) at once;
+        /// beyond, 429. So that one client cannot hold every `maxPeers` slot with offers it
+        /// never connects for the `connectTimeout` each one lasts.
+        public var maxConnectingPerClient: Int
         /// From the answer to a working DTLS handshake; a peer that takes longer is dropped.
         public var connectTimeout: TimeAmount
         /// RFC 7675 §5.1: consent lapses 30 s after the last successful check.
@@ -34,12 +38,13 @@ public final class WebRTCServer: Sendable {
 
         public init(
             host: String = "0.0.0.0", port: Int = 8189, addresses: [String] = [], maxPeers: Int = 64,
-            connectTimeout: TimeAmount = .seconds(15), consentTimeout: TimeAmount = .seconds(30)
+            maxConnectingPerClient: Int = 8, connectTimeout: TimeAmount = .seconds(15), consentTimeout: TimeAmount = .seconds(30)
         ) {
             self.host = host
             self.port = port
             self.addresses = addresses
             self.maxPeers = maxPeers
+            self.maxConnectingPerClient = maxConnectingPerClient
             self.connectTimeout = connectTimeout
             self.consentTimeout = consentTimeout
         }
@@ -94,8 +99,11 @@ public final class WebRTCServer: Sendable {
     }
 
     /// Answers a WHEP offer for `stream`: a new peer waiting for its checks. `reachedAt` is
-    /// the address the HTTP request came in on, announced first (the client reached it).
-    public func open(stream: LiveStream, offer: String, reachedAt: String?) async throws(WebRTCRefusal) -> WHEPResource {
+    /// the address the HTTP request came in on, announced first (the client reached it);
+    /// `client` the address it came from (for `maxConnectingPerClient`).
+    public func open(
+        stream: LiveStream, offer: String, reachedAt: String?, client: String? = nil
+    ) async throws(WebRTCRefusal) -> WHEPResource {
         let parsed: WebRTCOffer
         do {
             parsed = try WebRTCOffer.parse(offer)
@@ -110,7 +118,7 @@ public final class WebRTCServer: Sendable {
         do {
             result = try await eventLoop.submit {
                 router.value.open(
-                    hub: hubBox.value, offer: parsed, reachedAt: reachedAt, context: context, fingerprint: fingerprint)
+                    hub: hubBox.value, offer: parsed, reachedAt: reachedAt, client: client, context: context, fingerprint: fingerprint)
             }.get()
         } catch {
             throw .notRunning
@@ -182,6 +190,8 @@ public enum WebRTCRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     case unacceptable(String)
     /// At the peer limit (503).
     case tooManyPeers(Int)
+    /// This client already has that many peers still connecting (429).
+    case tooManyConnecting(Int)
     /// No such resource (404).
     case noResource
     /// A trickle fragment asking for an ICE restart (422: the draft lets a server refuse it).
@@ -194,6 +204,8 @@ public enum WebRTCRefusal: Error, Sendable, Hashable, CustomStringConvertible {
         case .badOffer(let why): return "the offer is not usable: \(why)"
         case .unacceptable(let why): return "nothing this stream sends is in the offer: \(why)"
         case .tooManyPeers(let limit): return "at the WebRTC viewer limit (\(limit)); try again later"
+        case .tooManyConnecting(let limit):
+            return "\(limit) WebRTC sessions from this address are still connecting; try again when they have (or have timed out)"
         case .noResource: return "no such WHEP session"
         case .restartRefused: return "ICE restarts are not supported; make a new offer (POST)"
         case .notRunning: return "WebRTC is not running"
@@ -205,6 +217,7 @@ public enum WebRTCRefusal: Error, Sendable, Hashable, CustomStringConvertible {
         case .badOffer: return 400
         case .unacceptable: return 406
         case .tooManyPeers, .notRunning: return 503
+        case .tooManyConnecting: return 429
         case .noResource: return 404
         case .restartRefused: return 422
         }
@@ -256,11 +269,17 @@ final class WebRTCRouter {
     }
 
     func open(
-        hub: StreamHub, offer: WebRTCOffer, reachedAt: String?, context: DTLSContext, fingerprint: DTLSFingerprint
+        hub: StreamHub, offer: WebRTCOffer, reachedAt: String?, client: String?, context: DTLSContext, fingerprint: DTLSFingerprint
     ) -> Result<WHEPResource, WebRTCRefusal> {
         guard let channel, let port = channel.localAddress?.port else { return .failure(.notRunning) }
         guard !hub.isShutDown else { return .failure(.noResource) }
         guard peers.count < configuration.maxPeers else { return .failure(.tooManyPeers(configuration.maxPeers)) }
+        if let client {
+            let connecting = peers.values.reduce(0) { $0 + ($1.client == client && $1.state == .connecting ? 1 : 0) }
+            guard connecting < configuration.maxConnectingPerClient else {
+                return .failure(.tooManyConnecting(configuration.maxConnectingPerClient))
+            }
+        }
         var ufrag = Self.iceString(length: 8)
         while byUfrag[ufrag] != nil { ufrag = Self.iceString(length: 8) }
         let credentials = ICELite.Credentials(localUfrag: ufrag, localPassword: Self.iceString(length: 24), remoteUfrag: offer.iceUfrag)
@@ -285,8 +304,8 @@ final class WebRTCRouter {
         }
         let id = Self.resourceID()
         let peer = WebRTCPeer(
-            id: id, path: hub.path, credentials: credentials, bindings: answer.bindings, hub: hub, channel: channel, dtls: dtls,
-            logger: logger
+            id: id, path: hub.path, client: client, credentials: credentials, bindings: answer.bindings, hub: hub, channel: channel,
+            dtls: dtls, logger: logger
         ) { [weak self] peer, reason in
             self?.forget(peer, reason: reason)
         }

@@ -78,7 +78,8 @@ extension StatusAPI {
         let resource: WHEPResource
         do throws(WebRTCRefusal) {
             resource = try await webRTC.open(
-                stream: stream.hub, offer: String(buffer: body), reachedAt: context.channel.localAddress?.ipAddress)
+                stream: stream.hub, offer: String(buffer: body), reachedAt: context.channel.localAddress?.ipAddress,
+                client: context.channel.remoteAddress?.ipAddress)
         } catch {
             logger.info("WHEP offer refused", metadata: ["stream": "\(path)", "reason": "\(error)"])
             return Self.refusal(error)
@@ -114,7 +115,10 @@ extension StatusAPI {
 
     static func refusal(_ error: WebRTCRefusal) -> Response {
         var response = text(HTTPResponse.Status(code: error.httpStatus), "\(error)\n")
-        if case .tooManyPeers = error { response.headers[.retryAfter] = "5" }
+        switch error {
+        case .tooManyPeers, .tooManyConnecting: response.headers[.retryAfter] = "5"
+        default: break
+        }
         return response
     }
 }

@@ -81,6 +81,12 @@ extension Vigil {
             outcome.needsRestart.append("http")
             effective.http = old.http
         }
+        if requested.webRTC != old.webRTC {
+            // The UDP port, the addresses announced in every answer and the peers' limits belong
+            // to the running WebRTC server; its peers keep them.
+            outcome.needsRestart.append("webrtc")
+            effective.webRTC = old.webRTC
+        }
         if requested.networkThreads != old.networkThreads {
             outcome.needsRestart.append("network threads")
             effective.networkThreads = old.networkThreads
