@@ -252,10 +252,10 @@ public struct VigilSettings: Sendable, Equatable {
         /// itself is ICE-lite and gathers nothing.
         public var iceServers: [ICEServer] = []
         public var maxPeers = 64
-        /// Offers one address may have still connecting at once (429 beyond). Not in the
-        /// config file: a browser makes one at a time; this only stops one client holding
-        /// every `maxPeers` slot with offers it never connects.
-        public var maxConnectingPerClient = 8
+        /// Offers one address may have still connecting at once (429 beyond); nil, half of
+        /// `maxPeers`. Not in the config file: it only stops one client holding every slot
+        /// with offers it never connects, and a wall of tiles opening at once still fits.
+        public var maxConnectingPerClient: Int?
         /// RFC 7675 §5.1's 30 s, and the time a peer gets to finish ICE and DTLS. Not in the
         /// config file: the RFC's value is the right one; tests shorten it.
         public var consentTimeout = TimeAmount.seconds(30)

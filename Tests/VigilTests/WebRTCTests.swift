@@ -100,6 +100,27 @@ final class WebRTCTests: XCTestCase {
         try await fixture.stop()
     }
 
+    /// A stream whose audio is Opus goes to WebRTC as Opus (RFC 7587: opus/48000/2 whatever
+    /// the rate encoded), and aiortc's libopus decodes it.
+    func testAiortcDecodesAStreamsOpusAudio() async throws {
+        var settings = Self.settings()
+        settings.audio.codec = .opus
+        settings.audio.sampleRate = 16_000
+        let fixture = try await VigilFixture(settings: settings)
+        let port = try XCTUnwrap(fixture.httpPort)
+        let report = try await Self.playInBackground(port, ["--seconds", "4"])
+        let json = report.json
+        XCTAssertEqual(json["status"] as? Int, 201, "\(json)")
+        let answer = json["answer"] as? String ?? ""
+        XCTAssertNotNil(answer.range(of: #"a=rtpmap:\d+ opus/48000/2"#, options: .regularExpression), answer)
+        XCTAssertFalse(answer.contains("PCMU"), "the stream sends no G.711: \(answer)")
+        // 20 ms frames for 4 s, less the time to connect.
+        XCTAssertGreaterThanOrEqual(json["audio_frames"] as? Int ?? 0, 120, "\(json)")
+        XCTAssertEqual(json["audio_rate"] as? Int, 48_000, "\(json)")
+        XCTAssertGreaterThanOrEqual(json["video_frames"] as? Int ?? 0, 60, "\(json)")
+        try await fixture.stop()
+    }
+
     /// Debian's chromium plays the stream by WHEP: its own ICE, DTLS and SRTP, its H.264
     /// decoder painting ≥ 25 pictures in 2 s, and audio bytes arriving (getStats).
     func testChromiumPlaysTheLiveStreamByWHEP() async throws {

@@ -29,8 +29,9 @@ public final class WebRTCServer: Sendable {
         public var maxPeers: Int
         /// Peers one client address may have still setting up (ICE and DTLS not done) at once;
         /// beyond, 429. So that one client cannot hold every `maxPeers` slot with offers it
-        /// never connects for the `connectTimeout` each one lasts.
-        public var maxConnectingPerClient: Int
+        /// never connects for the `connectTimeout` each one lasts. nil: half of `maxPeers`.
+        public var maxConnectingPerClient: Int?
+        var connectingLimit: Int { maxConnectingPerClient ?? max(1, maxPeers / 2) }
         /// From the answer to a working DTLS handshake; a peer that takes longer is dropped.
         public var connectTimeout: TimeAmount
         /// RFC 7675 §5.1: consent lapses 30 s after the last successful check.
@@ -38,7 +39,7 @@ public final class WebRTCServer: Sendable {
 
         public init(
             host: String = "0.0.0.0", port: Int = 8189, addresses: [String] = [], maxPeers: Int = 64,
-            maxConnectingPerClient: Int = 8, connectTimeout: TimeAmount = .seconds(15), consentTimeout: TimeAmount = .seconds(30)
+            maxConnectingPerClient: Int? = nil, connectTimeout: TimeAmount = .seconds(15), consentTimeout: TimeAmount = .seconds(30)
         ) {
             self.host = host
             self.port = port
@@ -276,8 +277,8 @@ final class WebRTCRouter {
         guard peers.count < configuration.maxPeers else { return .failure(.tooManyPeers(configuration.maxPeers)) }
         if let client {
             let connecting = peers.values.reduce(0) { $0 + ($1.client == client && $1.state == .connecting ? 1 : 0) }
-            guard connecting < configuration.maxConnectingPerClient else {
-                return .failure(.tooManyConnecting(configuration.maxConnectingPerClient))
+            guard connecting < configuration.connectingLimit else {
+                return .failure(.tooManyConnecting(configuration.connectingLimit))
             }
         }
         var ufrag = Self.iceString(length: 8)
